@@ -12,7 +12,11 @@ export interface PromotionInput {
   repository?: string;
 }
 
-export type StageName = 'dev-sync' | 'staging-promote' | 'approval' | 'prod-promote' | 'verify-health';
+/**
+ * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
+ * verify-health; other pipelines name theirs after their environments (see stageNames in the workflow).
+ */
+export type StageName = string;
 
 export type PromotionState =
   | 'starting'

@@ -1,0 +1,81 @@
+// What the workflow asks of the outside world: the activities' inputs and outputs. Types only, so workflow
+// code can import them; the implementations are wired in ./index.ts.
+import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
+
+export interface LoadPipelineInput {
+  app: string;
+  repository?: string;
+}
+
+export interface CommitImageInput {
+  repository: string;
+  branch: string;
+  environment: EnvironmentConfig;
+  promotionId: string;
+  stage: string;
+  image: string;
+  /** Extra commit trailers (approvals, CI metadata), in order. */
+  trailers: Array<[string, string]>;
+}
+
+export interface CommitImageResult {
+  commit: string;
+  previousImage?: string;
+  /** Found on the remote from an earlier attempt of the same stage: nothing was pushed this time. */
+  alreadyCommitted: boolean;
+  /** The environment already had the image: no commit was made and `commit` is the branch tip. */
+  noChange: boolean;
+}
+
+export interface SyncEnvironmentInput {
+  environment: EnvironmentConfig;
+  revision: string;
+  promotionId: string;
+  stage: string;
+}
+
+export interface SyncEnvironmentResult {
+  revision: string;
+  health: string;
+  syncedAt?: string;
+  requests: number;
+}
+
+export interface VerifyHealthInput {
+  environment: EnvironmentConfig;
+  revision: string;
+  soakSeconds: number;
+}
+
+export interface RevertStageInput {
+  repository: string;
+  branch: string;
+  environment: EnvironmentConfig;
+  promotionId: string;
+  stage: string;
+  commit: string;
+  previousImage?: string;
+}
+
+export interface RevertStageResult {
+  commit: string;
+  method: 'revert' | 'restore-image';
+  alreadyReverted: boolean;
+}
+
+export type LaneMessage =
+  | { kind: 'claim'; promotionId: string; startedAt: number }
+  | { kind: 'enter-prod'; promotionId: string }
+  | { kind: 'release'; promotionId: string };
+
+export interface PromotionActivities {
+  loadPipeline(input: LoadPipelineInput): Promise<AppPipeline>;
+  commitImage(input: CommitImageInput): Promise<CommitImageResult>;
+  syncEnvironment(input: SyncEnvironmentInput): Promise<SyncEnvironmentResult>;
+  verifyHealth(input: VerifyHealthInput): Promise<void>;
+  revertStage(input: RevertStageInput): Promise<RevertStageResult>;
+  /** Delivers a message to the app's lane workflow, starting it if needed (signal-with-start). */
+  signalAppLane(input: { app: string; message: LaneMessage }): Promise<void>;
+  /** Whether a promotion workflow is still running (the lane drops holders that were terminated). */
+  isPromotionRunning(input: { promotionId: string }): Promise<boolean>;
+}

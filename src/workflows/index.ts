@@ -1,0 +1,2 @@
+export { promotion } from './promotion.js';
+export { appLane } from './app-lane.js';
