@@ -43,3 +43,10 @@ export interface AppPipeline {
   environments: EnvironmentConfig[];
   rollback: RollbackScope;
 }
+
+/** A parsed promenade.yaml: every app's pipeline, resolved and validated as a whole. */
+export interface PipelineFile {
+  /** Git URL of the GitOps repository the file was read from. */
+  repository: string;
+  apps: Record<string, AppPipeline>;
+}
