@@ -94,3 +94,11 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 
 export const TASK_QUEUE = 'promenade';
+
+/**
+ * Workflow IDs say what they are. Starting the same app and image again while it runs attaches to the running
+ * promotion (CI retries are harmless); once it has ended, the same ID may start a new run.
+ */
+export function promotionWorkflowId(app: string, image: string): string {
+  return `promote:${app}:${image}`;
+}

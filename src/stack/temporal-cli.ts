@@ -32,6 +32,8 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress lines while building (the first build takes minutes). */
   log?: (line: string) => void;
+  /** Where to look for Go besides PATH (Go's own installer puts it in /usr/local/go). */
+  goCandidates?: string[];
 }
 
 export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -55,8 +57,11 @@ async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string |
   return undefined;
 }
 
-async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return (await onPath('go', env)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+async function findGo(env: NodeJS.ProcessEnv, candidates: string[]): Promise<string | undefined> {
+  const fromPath = await onPath('go', env);
+  if (fromPath) return fromPath;
+  for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
+  return undefined;
 }
 
 export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<string> {
@@ -79,7 +84,7 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
   if (await isExecutable(cached)) return cached;
   tried.push(cached);
 
-  const go = await findGo(env);
+  const go = await findGo(env, options.goCandidates ?? ['/usr/local/go/bin/go']);
   if (!go) throw new TemporalCliNotFoundError(tried);
 
   await mkdir(cacheDir, { recursive: true });

@@ -1,0 +1,12 @@
+# The promotion worker as an image, for docker-compose.yml and for clusters.
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY bin ./bin
+COPY src ./src
+COPY tsconfig.json ./
+USER node
+ENV PROMENADE_CACHE_DIR=/home/node/.cache/promenade
+CMD ["node", "bin/promenade.js", "worker"]

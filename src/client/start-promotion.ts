@@ -1,0 +1,27 @@
+// Starting a promotion from outside (CLI, CI, tests): validates the input before anything reaches Temporal.
+import { Client, WorkflowHandle } from '@temporalio/client';
+import { validatePromotionInput } from '../config/promotion-input.js';
+import { promotionWorkflowId, TASK_QUEUE, type PromotionInput } from '../promotion.js';
+import type { promotion } from '../workflows/promotion.js';
+import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from '../workflows/search-attributes.js';
+
+export async function startPromotion(
+  client: Client,
+  raw: PromotionInput,
+  options: { taskQueue?: string; workflowId?: string } = {},
+): Promise<WorkflowHandle<typeof promotion>> {
+  const input = validatePromotionInput(raw);
+  return client.workflow.start<typeof promotion>('promotion', {
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowId: options.workflowId ?? promotionWorkflowId(input.app, input.image),
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [
+      { key: PROMOTION_APP_KEY, value: input.app },
+      { key: PROMOTION_IMAGE_KEY, value: input.image },
+      { key: PROMOTION_STATE_KEY, value: 'starting' },
+    ],
+    staticSummary: `Promote ${input.app} to ${input.image} (requested by ${input.requestedBy})`,
+  });
+}

@@ -1,0 +1,109 @@
+// The whole local stack of `npm start`, in one process tree: Temporal dev server (SQLite under the state dir,
+// Web UI), the seeded GitOps repository, the Argo CD simulator with the three seed Applications, and a worker.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import got from 'got';
+import { startArgoCDSimulator } from '../argocd-sim/index.js';
+import { startDevServer, stopProcessGroup, type DevServer } from './dev-server.js';
+import { requirePortFree } from './ports.js';
+import { seedApplications, seedGitopsRepository } from './seed-repository.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+
+export interface LocalStackOptions {
+  stateDir: string;
+  temporalPort: number;
+  uiPort: number;
+  argocdPort: number;
+  host?: string;
+  log?: (line: string) => void;
+  /** Argo CD simulator pacing; the defaults make a demo promotion take seconds, not minutes. */
+  argocd?: { reconcileIntervalMs?: number; rolloutStepMs?: number };
+}
+
+export interface LocalStack {
+  temporal: DevServer;
+  repositoryUrl: string;
+  argocdUrl: string;
+  /** Environment a worker or CLI needs to reach this stack (includes the Argo CD token: never print it). */
+  env: NodeJS.ProcessEnv;
+  worker: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/promenade.js', import.meta.url));
+
+async function argocdToken(url: string, password: string): Promise<string> {
+  const { token } = await got
+    .post(`${url}/api/v1/session`, { json: { username: 'admin', password }, headers: { 'content-type': 'application/json' } })
+    .json<{ token: string }>();
+  return token;
+}
+
+async function upsertApplication(url: string, token: string, app: unknown): Promise<void> {
+  await got.post(`${url}/api/v1/applications`, {
+    searchParams: { upsert: 'true' },
+    json: app,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? '127.0.0.1';
+  const stateDir = resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  // Check every port before starting anything, so a clash leaves nothing half-started behind.
+  await requirePortFree(options.temporalPort, 'the Temporal server', '--temporal-port or TEMPORAL_PORT', host);
+  await requirePortFree(options.uiPort, 'the Temporal Web UI', '--ui-port or TEMPORAL_UI_PORT', host);
+  await requirePortFree(options.argocdPort, 'the Argo CD simulator', '--argocd-port or ARGOCD_SIM_PORT', host);
+
+  const cliPath = await resolveTemporalCli({ log });
+  log(`Temporal CLI: ${cliPath}`);
+  const temporal = await startDevServer({
+    cliPath,
+    ip: host,
+    port: options.temporalPort,
+    uiPort: options.uiPort,
+    dbFilename: join(stateDir, 'temporal.sqlite'),
+  });
+  const stops: Array<() => Promise<void>> = [() => temporal.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    const repo = await seedGitopsRepository(join(stateDir, 'gitops.git'));
+    log(`GitOps repository: ${repo.url}${repo.created ? ' (seeded like the lab)' : ''}`);
+
+    const adminPassword = process.env.ARGOCD_SIM_ADMIN_PASSWORD ?? 'admin';
+    const sim = await startArgoCDSimulator({
+      port: options.argocdPort,
+      host,
+      stateDir: join(stateDir, 'argocd'),
+      adminPassword,
+      reconcileIntervalMs: options.argocd?.reconcileIntervalMs ?? 10_000,
+      rolloutStepMs: options.argocd?.rolloutStepMs ?? 300,
+    });
+    stops.push(() => sim.stop());
+    const token = await argocdToken(sim.url, adminPassword);
+    for (const app of seedApplications(repo.url)) await upsertApplication(sim.url, token, app);
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      ARGOCD_SERVER: sim.url,
+      ARGOCD_AUTH_TOKEN: token,
+      PROMENADE_REPOSITORY: repo.url,
+      PROMENADE_UI_URL: temporal.uiUrl,
+      PROMENADE_CACHE_DIR: join(stateDir, 'cache'),
+    };
+    const worker = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    stops.push(() => stopProcessGroup(worker, 15_000));
+    return { temporal, repositoryUrl: repo.url, argocdUrl: sim.url, env, worker, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
