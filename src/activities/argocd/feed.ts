@@ -1,0 +1,131 @@
+// The freshest known state of one Application, kept current by the watch stream (reconnected with the
+// last resourceVersion and a backoff when it ends) and by whatever GET or sync answers the caller pushes.
+// Waiters wake on every newer snapshot, so decisions follow events instead of polling.
+import { ArgoCDApiError, sleep, type ArgoCDClient } from './client.js';
+import type { Application } from './types.js';
+
+function rvNumber(app: Application | undefined): number | undefined {
+  const rv = app?.metadata?.resourceVersion;
+  if (!rv || !/^\d+$/.test(rv)) return undefined;
+  return Number(rv);
+}
+
+export class ApplicationFeed {
+  latest: Application | undefined;
+  /** Bumped on every accepted snapshot. */
+  version = 0;
+  /** When the last snapshot (event or pushed answer) arrived. */
+  lastUpdateAt = 0;
+  /** An error no reconnect can fix (401/403/404 on the stream). */
+  fatal: ArgoCDApiError | undefined;
+  deleted = false;
+  streamEvents = 0;
+  streamConnects = 0;
+  lastStreamError: unknown;
+  private readonly abort = new AbortController();
+  private readonly waiters = new Set<() => void>();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: ArgoCDClient,
+    private readonly application: string,
+    private readonly project: string,
+    outer?: AbortSignal,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (outer) {
+      if (outer.aborted) this.abort.abort(outer.reason);
+      else outer.addEventListener('abort', () => this.stop(), { once: true });
+    }
+  }
+
+  /** Accepts the snapshot unless it is older than the one held (numeric resourceVersions only). */
+  push(app: Application): boolean {
+    if (!app?.metadata) return false;
+    const next = rvNumber(app);
+    const cur = rvNumber(this.latest);
+    this.lastUpdateAt = this.now();
+    if (next !== undefined && cur !== undefined && next <= cur) {
+      if (next < cur) return false;
+      // Same resourceVersion: same object, nothing new to decide on.
+      return false;
+    }
+    this.latest = app;
+    this.version++;
+    this.wake();
+    return true;
+  }
+
+  start(): void {
+    if (!this.running) this.running = this.run();
+  }
+
+  stop(): void {
+    if (!this.abort.signal.aborted) this.abort.abort();
+    this.wake();
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Resolves true when a snapshot newer than `sinceVersion` arrives, false after `ms` or on stop. */
+  waitForChange(sinceVersion: number, ms: number): Promise<boolean> {
+    if (this.version !== sinceVersion || this.fatal || this.deleted) return Promise.resolve(true);
+    if (this.abort.signal.aborted || ms <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve(this.version !== sinceVersion || !!this.fatal || this.deleted);
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async run(): Promise<void> {
+    let delay = 500;
+    while (!this.abort.signal.aborted) {
+      try {
+        this.streamConnects++;
+        const events = this.client.watchApplication(this.application, {
+          project: this.project,
+          resourceVersion: this.latest?.metadata?.resourceVersion,
+          signal: this.abort.signal,
+        });
+        for await (const ev of events) {
+          delay = 500;
+          this.streamEvents++;
+          if (ev.type === 'DELETED') {
+            this.deleted = true;
+            this.lastUpdateAt = this.now();
+            this.wake();
+            continue;
+          }
+          if (!this.push(ev.application)) this.lastUpdateAt = this.now();
+        }
+      } catch (err) {
+        if (err instanceof ArgoCDApiError && err.accessDenied) {
+          this.fatal = err;
+          this.wake();
+          return;
+        }
+        this.lastStreamError = err;
+      }
+      if (this.abort.signal.aborted) break;
+      // The stream ended (server restart, proxy idle timeout): come back with the last resourceVersion.
+      await sleep(delay / 2 + Math.random() * delay, this.abort.signal);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  async stopped(): Promise<void> {
+    this.stop();
+    await this.running;
+  }
+}
