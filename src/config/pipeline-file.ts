@@ -85,8 +85,8 @@ export function parsePipelineFile(text: string, opts: { repository: string }): P
   // Aliases are refused outright: a pipeline has no need for them and they are how "billion laughs" documents grow.
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   for (const error of doc.errors) {
-    const at = error.linePos?.[0];
-    problems.add(at ? `line ${at.line}, column ${at.col}` : '(file)', undefined, `YAML error: ${error.message.split('\n')[0]}`);
+    const before = text.slice(0, error.pos[0]).split('\n');
+    problems.add(`line ${before.length}, column ${before.at(-1)!.length + 1}`, undefined, `YAML error: ${error.message.split('\n')[0]}`);
   }
   if (problems.any()) throw new InvalidConfigError(problems.list);
   const structural = checkStructure(doc.contents as YamlNode | null);
