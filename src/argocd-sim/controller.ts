@@ -220,8 +220,12 @@ export class Controller {
       status.sync = { status: 'Unknown', comparedTo };
       status.health = { status: status.health?.status ?? 'Unknown' };
     }
-    status.reconciledAt = now;
-    status.observedAt = now;
+    // While an operation is in flight the status is not trustworthy, so reconciledAt stays
+    // behind until the post-operation refresh: `reconciledAt >= finishedAt` must mean it.
+    if (!current.operation) {
+      status.reconciledAt = now;
+      status.observedAt = now;
+    }
     if (current.metadata.annotations) delete current.metadata.annotations[REFRESH_ANNOTATION];
     this.store.commit(current);
     if (desired) this.autoSync(current);
