@@ -112,13 +112,7 @@ export function createApplication(ctx: ApiContext, call: ApiCall) {
     if (same) return presentApplication(existing);
     if (!upsert) throw invalidArgument('existing application spec is different, use upsert flag to force update');
     enforce(call.principal, 'update', incoming.spec.project, name);
-    existing.spec = incoming.spec;
-    existing.metadata.labels = incoming.metadata.labels;
-    existing.metadata.annotations = incoming.metadata.annotations;
-    existing.metadata.generation = (existing.metadata.generation ?? 1) + 1;
-    ctx.store.commit(existing);
-    ctx.controller.requestRefresh(name, true);
-    return presentApplication(existing);
+    return replaceSpec(ctx, existing, incoming);
   }
   const app = insertApplication(ctx.store, incoming);
   ctx.controller.requestRefresh(name, true);
