@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitChange, type CommitChangeRequest } from '../../../src/activities/git/commit.js';
+import { Workspace } from '../../../src/activities/git/workspace.js';
+import { createGitopsRemote, git, type GitopsRemote } from './gitops-remote.js';
+
+const run = promisify(execFile);
+let remote: GitopsRemote;
+afterEach(() => remote?.cleanup());
+
+function request(overrides: Partial<CommitChangeRequest> = {}): CommitChangeRequest {
+  return {
+    repository: remote.url,
+    branch: 'main',
+    promotionId: 'promo-1',
+    stage: 'dev-sync',
+    setter: { kind: 'container', file: 'dev/myapp/deployment.yaml', container: 'myapp' },
+    image: 'nginx:1.21',
+    message: 'Promote myapp to nginx:1.21 in dev',
+    workspace: { cacheDir: remote.cacheDir },
+    ...overrides,
+  };
+}
+
+describe('commitChange', () => {
+  it('commits the image with trailers, once, however often it is retried', async () => {
+    remote = createGitopsRemote();
+    const first = await commitChange(request({ trailers: [['Approved-by', 'alice'], ['ci.run', 'https://ci/42']] }));
+    expect(first).toMatchObject({ previousImage: 'nginx:1.19', alreadyCommitted: false, noChange: false, pushAttempts: 1 });
+    expect(git(remote.url, 'rev-parse', 'main').trim()).toBe(first.commit);
+    expect(remote.read('dev/myapp/deployment.yaml')).toContain('image: nginx:1.21\n');
+    const message = git(remote.url, 'log', '-1', '--format=%B%an <%ae>', 'main');
+    expect(message).toContain('Promote myapp to nginx:1.21 in dev\n\nPromenade-Promotion: promo-1\nPromenade-Stage: dev-sync\nPromenade-Image: nginx:1.21\nApproved-by: alice\nci-run: https://ci/42\n');
+    expect(message).toContain('promenade <promenade@localhost>');
+    expect(git(remote.url, 'log', '-1', '--format=%(trailers:key=Approved-by,valueonly)', 'main').trim()).toBe('alice');
+
+    // A retry after someone else moved the branch on still finds its commit.
+    remote.otherWrites('README.md', 'hello\n');
+    const retry = await commitChange(request());
+    expect(retry).toEqual({ commit: first.commit, previousImage: 'nginx:1.19', alreadyCommitted: true, noChange: false, pushAttempts: 0 });
+    expect(git(remote.url, 'rev-list', '--count', '--grep=Promenade-Promotion: promo-1', 'main').trim()).toBe('1');
+  });
+
+  it('makes no empty commit when the image is already there', async () => {
+    remote = createGitopsRemote();
+    const tip = git(remote.url, 'rev-parse', 'main').trim();
+    const result = await commitChange(request({ image: 'nginx:1.19' }));
+    expect(result).toEqual({ commit: tip, previousImage: 'nginx:1.19', alreadyCommitted: false, noChange: true, pushAttempts: 0 });
+    expect(remote.pushes()).toBe(1); // the seed push only
+  });
+
+  it('reuses its clone and only fetches afterwards', async () => {
+    remote = createGitopsRemote();
+    await commitChange(request());
+    const { dir } = Workspace.open(remote.url, { cacheDir: remote.cacheDir });
+    writeFileSync(join(dir, '.git', 'still-the-same-clone'), '');
+    remote.otherWrites('staging/myapp/deployment.yaml', remote.read('staging/myapp/deployment.yaml').replace('replicas: 2', 'replicas: 4'));
+    await commitChange(request({ promotionId: 'promo-2', stage: 'staging-promote', setter: { kind: 'container', file: 'staging/myapp/deployment.yaml', container: 'myapp' } }));
+    expect(existsSync(join(dir, '.git', 'still-the-same-clone'))).toBe(true);
+    const staging = remote.read('staging/myapp/deployment.yaml');
+    expect(staging).toContain('replicas: 4');
+    expect(staging).toContain('image: nginx:1.21');
+  });
+
+  it('fails terminally for a missing container or branch', async () => {
+    remote = createGitopsRemote();
+    await expect(commitChange(request({ setter: { kind: 'container', file: 'dev/myapp/deployment.yaml', container: 'web' } }))).rejects.toMatchObject({
+      type: 'InvalidConfig',
+      nonRetryable: true,
+      message: 'dev/myapp/deployment.yaml: no container "web" (found: myapp)',
+    });
+    await expect(commitChange(request({ setter: { kind: 'container', file: 'dev/nope/deployment.yaml', container: 'x' } }))).rejects.toMatchObject({
+      type: 'InvalidConfig',
+      message: 'dev/nope/deployment.yaml: no such file on the branch',
+    });
+    await expect(commitChange(request({ branch: 'release' }))).rejects.toMatchObject({ type: 'InvalidConfig', message: expect.stringContaining('branch "release" does not exist') });
+  });
+
+  it('lands 20 concurrent promotions in one process with a couple of pushes', async () => {
+    remote = createGitopsRemote(20);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        commitChange(
+          request({
+            promotionId: `promo-${i}`,
+            setter: { kind: 'container', file: `dev/app${i}/deployment.yaml`, container: `app${i}` },
+            image: `nginx:2.${i}`,
+          }),
+        ),
+      ),
+    );
+    for (let i = 0; i < 20; i++) expect(remote.read(`dev/app${i}/deployment.yaml`)).toContain(`image: nginx:2.${i}\n`);
+    expect(new Set(results.map((r) => r.commit)).size).toBe(20);
+    expect(git(remote.url, 'rev-list', '--count', 'main').trim()).toBe('21');
+    expect(results.every((r) => r.pushAttempts === 1)).toBe(true);
+    expect(remote.pushes() - 1).toBeLessThanOrEqual(3);
+  });
+
+  it('re-applies its edit on the new tip when another writer pushes first', async () => {
+    remote = createGitopsRemote();
+    await commitChange(request());
+    // The other writer lands in the window between our fetch and our push.
+    const { dir } = Workspace.open(remote.url, { cacheDir: remote.cacheDir });
+    const marker = join(remote.root, 'raced');
+    writeFileSync(
+      join(dir, '.git', 'hooks', 'pre-push'),
+      `#!/bin/sh\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n[ -e "${marker}" ] && exit 0\ntouch "${marker}"\ncd "${remote.other}" && git pull -q --ff-only && echo "raced" > race.txt && git add race.txt && git -c user.name=o -c user.email=o@x commit -qm race && git push -q origin HEAD:main\n`,
+      { mode: 0o755 },
+    );
+    const result = await commitChange(request({ promotionId: 'promo-2', stage: 'staging-promote', setter: { kind: 'container', file: 'staging/myapp/deployment.yaml', container: 'myapp' } }));
+    expect(result.pushAttempts).toBe(2);
+    expect(remote.read('race.txt')).toBe('raced\n');
+    expect(remote.read('staging/myapp/deployment.yaml')).toContain('image: nginx:1.21');
+    expect(git(remote.url, 'rev-parse', 'main').trim()).toBe(result.commit);
+    expect(git(remote.url, 'log', '-1', '--format=%s', `${result.commit}^`).trim()).toBe('race');
+  });
+
+  it('lands everything when two worker processes commit to the same repository at once', async () => {
+    remote = createGitopsRemote(20);
+    const script = join(import.meta.dirname, 'commit-from-process.ts');
+    const spawnWorker = (from: number, to: number) =>
+      run(process.execPath, ['--import', 'tsx', script, remote.url, remote.cacheDir, String(from), String(to), '2.0'], { cwd: join(import.meta.dirname, '../../..') });
+    const [a, b] = await Promise.all([spawnWorker(0, 10), spawnWorker(10, 20)]);
+    const results = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as Array<{ commit: string; pushAttempts: number }>;
+    expect(results).toHaveLength(20);
+    for (let i = 0; i < 20; i++) expect(remote.read(`dev/app${i}/deployment.yaml`)).toContain('image: nginx:2.0\n');
+    expect(git(remote.url, 'rev-list', '--count', 'main').trim()).toBe('21');
+    // Each process kept its own clone under the shared cache directory.
+    expect(results.every((r) => r.pushAttempts >= 1 && r.pushAttempts <= 8)).toBe(true);
+  });
+
+  it('stays fast on a repository with 20,000 commits', async () => {
+    remote = createGitopsRemote();
+    const commits = Array.from(
+      { length: 20_000 },
+      (_, i) => `commit refs/heads/main\ncommitter x <x@x> ${1_700_000_000 + i} +0000\ndata 10\nnoise ${String(i % 1000).padStart(3, '0')}\n${i === 0 ? 'from refs/heads/main^0\n' : ''}\n`,
+    ).join('');
+    await new Promise<void>((resolve, reject) => {
+      // glibc's default heap growth makes fast-import spend seconds in brk(); a larger top pad avoids that.
+      const env = { ...process.env, MALLOC_TOP_PAD_: String(256 << 20) };
+      const child = execFile('git', ['fast-import', '--quiet'], { cwd: remote.url, env }, (error) => (error ? reject(error) : resolve()));
+      child.stdin!.end(commits);
+    });
+    expect(git(remote.url, 'rev-list', '--count', 'main').trim()).toBe('20001');
+    await commitChange(request());
+    const started = Date.now();
+    const retry = await commitChange(request());
+    expect(retry.alreadyCommitted).toBe(true);
+    const elapsed = Date.now() - started;
+    const miss = await commitChange(request({ promotionId: 'promo-2', image: 'nginx:1.22' }));
+    expect(miss.alreadyCommitted).toBe(false);
+    expect(elapsed).toBeLessThan(1500);
+  });
+});
