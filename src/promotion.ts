@@ -102,3 +102,8 @@ export const TASK_QUEUE = 'promenade';
 export function promotionWorkflowId(app: string, image: string): string {
   return `promote:${app}:${image}`;
 }
+
+/** The app's lane workflow (see workflows/app-lane.ts); one per app among the workers of a task queue. */
+export function laneWorkflowId(app: string, taskQueue: string): string {
+  return `promenade-lane:${taskQueue}:${app}`;
+}

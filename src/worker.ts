@@ -30,7 +30,7 @@ export async function createPromotionWorker(options: PromotionWorkerOptions): Pr
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ ...options.activities, client: options.client, taskQueue }),
-    identity: options.identity,
+    ...(options.identity ? { identity: options.identity } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ export interface LoadPipelineInput {
 }
 
 export interface CommitImageInput {
+  app: string;
   repository: string;
   branch: string;
   environment: EnvironmentConfig;
@@ -54,6 +55,8 @@ export interface RevertStageInput {
   promotionId: string;
   stage: string;
   commit: string;
+  /** The image the stage promoted: a fallback restore refuses to overwrite someone else's later change. */
+  image: string;
   previousImage?: string;
 }
 

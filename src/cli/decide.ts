@@ -1,3 +1,4 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient, temporalSettingsFromEnv } from '../connection.js';
 import { decideUpdate } from '../workflows/messages.js';
 import { parseFlags, UsageError } from './args.js';
@@ -12,7 +13,12 @@ export async function decideCommand(decision: 'approve' | 'reject', argv: string
   try {
     const outcome = await client.workflow
       .getHandle(workflowId)
-      .executeUpdate(decideUpdate, { args: [{ decision, approver: flags.by, ...(flags.comment ? { comment: flags.comment } : {}) }] });
+      .executeUpdate(decideUpdate, { args: [{ decision, approver: flags.by, ...(flags.comment ? { comment: flags.comment } : {}) }] })
+      .catch((err) => {
+        // The validator's reason travels as the cause; the outer message only says the update failed.
+        if (err instanceof WorkflowUpdateFailedError && err.cause) throw new Error(`${decision} refused: ${err.cause.message}`);
+        throw err;
+      });
     console.log(`${decision === 'approve' ? 'approved' : 'rejected'} ${workflowId} as ${flags.by} (${outcome.approvals}/${outcome.required} approvals)`);
     return 0;
   } finally {

@@ -4,10 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import got from 'got';
 import { startArgoCDSimulator } from '../argocd-sim/index.js';
 import { startDevServer, stopProcessGroup, type DevServer } from './dev-server.js';
 import { requirePortFree } from './ports.js';
+import { ArgoCDClient } from '../activities/argocd/client.js';
+import type { Application } from '../activities/argocd/types.js';
+import { argocdSessionToken, installSeedApplications } from './seed-applications.js';
 import { seedApplications, seedGitopsRepository } from './seed-repository.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
@@ -33,21 +35,6 @@ export interface LocalStack {
 }
 
 const BIN = fileURLToPath(new URL('../../bin/promenade.js', import.meta.url));
-
-async function argocdToken(url: string, password: string): Promise<string> {
-  const { token } = await got
-    .post(`${url}/api/v1/session`, { json: { username: 'admin', password }, headers: { 'content-type': 'application/json' } })
-    .json<{ token: string }>();
-  return token;
-}
-
-async function upsertApplication(url: string, token: string, app: unknown): Promise<void> {
-  await got.post(`${url}/api/v1/applications`, {
-    searchParams: { upsert: 'true' },
-    json: app,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  });
-}
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -86,8 +73,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rolloutStepMs: options.argocd?.rolloutStepMs ?? 300,
     });
     stops.push(() => sim.stop());
-    const token = await argocdToken(sim.url, adminPassword);
-    for (const app of seedApplications(repo.url)) await upsertApplication(sim.url, token, app);
+    const token = await argocdSessionToken(sim.url, 'admin', adminPassword);
+    log('Argo CD: installing myapp-dev, myapp-staging, myapp-prod and waiting until they are synced and healthy...');
+    await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token, insecure: false }), seedApplications(repo.url) as Application[]);
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,

@@ -23,10 +23,6 @@ export interface LaneState {
   next?: string;
 }
 
-export function laneWorkflowId(app: string): string {
-  return `promenade-lane:${app}`;
-}
-
 const IDLE_TIMEOUT = '1 hour';
 
 export async function appLane(initial: LaneState = {}): Promise<void> {

@@ -92,8 +92,8 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     if (typeof decision?.approver !== 'string' || decision.approver.trim() === '') return 'approver must be a non-empty string';
     if (decision.comment !== undefined && typeof decision.comment !== 'string') return 'comment must be a string';
     if (status.state !== 'awaiting-approval' || !policy) return `promotion is ${status.state}, not awaiting approval`;
-    if (policy.approvers.length > 0 && !policy.approvers.includes(decision.approver)) return `${decision.approver} is not an allowed approver`;
     if (policy.forbidSelfApproval && decision.approver === input.requestedBy) return 'the requester may not approve their own promotion';
+    if (policy.approvers.length > 0 && !policy.approvers.includes(decision.approver)) return `${decision.approver} is not an allowed approver`;
     return undefined;
   };
   const decide = (kind: 'approve' | 'reject', decision: ApprovalDecision) => {
@@ -181,6 +181,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   const promoteEnvironment = async (stage: PlannedStage) => {
     const env = environment(stage.environment);
     const commit = await commitImage({
+      app: input.app,
       repository: pipeline.repository,
       branch: pipeline.branch,
       environment: env,
@@ -212,6 +213,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
           promotionId,
           stage: stage.name,
           commit: stageRecord.commit!,
+          image: input.image,
           previousImage: stageRecord.previousImage,
         });
         stageRecord.rollback = { commit: revert.commit, method: revert.method, healthy: false };
