@@ -95,6 +95,7 @@ async function landBatch(workspace: Workspace, branch: string, batch: Queued[]):
       }
     }
 
+    if (toApply.length === 0) return;
     await workspace.checkout(tip);
     const applied: Array<{ queued: Queued; commit: string; committed: boolean; detail: unknown }> = [];
     for (const queued of toApply) {

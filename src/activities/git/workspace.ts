@@ -31,6 +31,12 @@ export interface TrailerCommit {
 
 export type PushOutcome = 'pushed' | 'rejected';
 
+/**
+ * Automatic gc and maintenance run in the foreground, inside the clone's mutex: detached, they would race the next
+ * step's checkout and hold locks in a clone we reset freely.
+ */
+const INLINE_CONFIG = ['-c', 'gc.autoDetach=false', '-c', 'maintenance.autoDetach=false'];
+
 const workspaces = new Map<string, Workspace>();
 const claimedLocks = new Set<string>();
 
@@ -89,7 +95,7 @@ export class Workspace {
   }
 
   git(args: string[], input?: string): Promise<string> {
-    return runGit(args, { cwd: this.dir, env: this.env, secrets: this.secrets, ...(input === undefined ? {} : { input }) });
+    return runGit([...INLINE_CONFIG, ...args], { cwd: this.dir, env: this.env, secrets: this.secrets, ...(input === undefined ? {} : { input }) });
   }
 
   /** Brings `origin/<branch>` up to date (cloning first if needed) and returns its tip. */
@@ -171,7 +177,7 @@ export class Workspace {
     // Clone beside the final place and rename, so a crash never leaves a half clone where a whole one is expected.
     const partial = `${this.dir}.partial-${randomBytes(4).toString('hex')}`;
     try {
-      await runGit(['clone', '--quiet', '--no-tags', '--no-checkout', '--origin', 'origin', '--', this.repository, partial], {
+      await runGit([...INLINE_CONFIG, 'clone', '--quiet', '--no-tags', '--no-checkout', '--origin', 'origin', '--', this.repository, partial], {
         cwd: this.cacheDir,
         env: this.env,
         secrets: this.secrets,
