@@ -193,7 +193,15 @@ export function decideReadiness(app: Application, exp: Expectation): Readiness {
   }
 
   const health = st.health?.status || 'Unknown';
-  if (health === 'Degraded') return { kind: 'degraded', message: degradedMessage(app) };
+  if (health === 'Degraded') {
+    // Timestamps have whole seconds: a reconcile in the same second as finishedAt may have run BEFORE our
+    // objects were applied and still show the previous rollout's Degraded (as when rolling back a broken one).
+    // Only a reconcile in a later second proves the Degraded is about what we applied.
+    if (reconciledAt <= finishedAt) {
+      return { kind: 'need-hard-refresh', reason: `Degraded in a reconcile of the same second as our sync finished (${state.finishedAt}); confirming` };
+    }
+    return { kind: 'degraded', message: degradedMessage(app) };
+  }
   const cond = blockingCondition(app);
   if (cond) return { kind: 'waiting', reason: `${cond.type}: ${cond.message ?? ''}` };
 

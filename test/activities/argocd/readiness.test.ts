@@ -129,6 +129,13 @@ describe('race 4: Succeeded is not healthy; trust status once reconciledAt >= fi
     expect(d.kind === 'waiting' && d.reason).toMatch(/Progressing: Waiting for rollout/);
   });
 
+  it('Degraded in a reconcile of the same second as finishedAt may predate our apply: confirm, do not fail', () => {
+    // Rolling back a broken rollout: the reconcile that ran just before our objects were applied still says
+    // Degraded, and whole-second timestamps cannot order it against finishedAt.
+    expect(decideReadiness(done({ reconciledAt: '2026-11-26T02:00:04Z', health: 'Degraded' }), exp).kind).toBe('need-hard-refresh');
+    expect(decideReadiness(done({ reconciledAt: '2026-11-26T02:00:05Z', health: 'Degraded' }), exp).kind).toBe('degraded');
+  });
+
   it('reconciled and Degraded is degraded, naming the resource', () => {
     const d = decideReadiness(
       done({ health: 'Degraded', resourceHealth: { status: 'Degraded', message: 'Deployment "myapp" exceeded its progress deadline' } }),
