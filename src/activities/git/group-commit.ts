@@ -47,6 +47,10 @@ interface Queued {
 const queues = new WeakMap<Workspace, { waiting: Queued[]; draining: boolean }>();
 
 export function landChange<D>(workspace: Workspace, change: Change<D>): Promise<Landed<D>> {
+  // The branch reaches git's command line; keep it a plain branch name, never an option or a revision range.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(change.branch) || change.branch.includes('..') || change.branch.endsWith('.lock')) {
+    return Promise.reject(terminal(TERMINAL.invalidInput, `branch ${JSON.stringify(change.branch)} is not a valid branch name`));
+  }
   let queue = queues.get(workspace);
   if (!queue) {
     queue = { waiting: [], draining: false };

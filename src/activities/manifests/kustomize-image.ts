@@ -57,8 +57,10 @@ function findEntry(text: string, file: string, name: string): { doc: Document.Pa
 
 function describe(entry: YAMLMap, name: string): string {
   const text = (key: string) => {
-    const value = entry.get(key);
-    return value === undefined || value === null ? undefined : String(value);
+    const node = entry.get(key, true);
+    if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+    // An unquoted `newTag: 1.10` is the number 1.1 to YAML; the tag is what was written.
+    return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
   };
   return formatImageReference({ name: text('newName') ?? name, tag: text('newTag'), digest: text('digest') });
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitChange } from '../../../src/activities/git/commit.js';
+import { findPromotionCommits } from '../../../src/activities/git/history.js';
 import { revertCommit, type RevertCommitRequest } from '../../../src/activities/git/revert.js';
 import type { ImageSetter } from '../../../src/config/pipeline.js';
 import { createGitopsRemote, git, type GitopsRemote } from './gitops-remote.js';
@@ -53,6 +54,10 @@ describe('revertCommit', () => {
 
     const again = await rollback(commit);
     expect(again).toEqual({ commit: result.commit, method: 'revert', alreadyReverted: true, noChange: false, pushAttempts: 0 });
+    expect(await findPromotionCommits({ repository: remote.url, branch: 'main', promotionId: 'promo-1', workspace: { cacheDir: remote.cacheDir } })).toEqual([
+      { commit: result.commit, stage: 'dev-sync-rollback', subject: 'Revert "Promote myapp to nginx:1.21 in dev"' },
+      { commit, stage: 'dev-sync', subject: 'Promote myapp to nginx:1.21 in dev' },
+    ]);
   });
 
   it('restores the previous image when the revert conflicts', async () => {
