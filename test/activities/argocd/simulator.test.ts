@@ -218,6 +218,39 @@ describe('syncAndWait against the simulator', () => {
     expect(r.requests).toBeLessThanOrEqual(10);
   });
 
+  it('race 3: a failed auto-sync attempt waiting for its retry is waited out, not reported as a failure', async () => {
+    sim.faults.failNextSyncs('myapp-dev', 1, 'one or more objects failed to apply, reason: etcdserver: request timed out');
+    const sha = promote('dev', 'nginx:1.23');
+    const reasons: string[] = [];
+    const r = await syncAndWait(client, input('dev', sha, { onProgress: (p) => reasons.push(p.reason) }));
+    expect(r).toMatchObject({ revision: sha, health: 'Healthy', syncRequested: false });
+    expect(reasons.some((x) => /waits for a retry/.test(x))).toBe(true);
+    expect(liveImages('dev')).toEqual(['nginx:1.23']);
+  });
+
+  it('a flaky API (25% 503s): activity retries with the heartbeated resume state finish the stage with one sync', async () => {
+    const sha = promote('staging', 'nginx:1.24');
+    sim.faults.setHttpFaults({ errorRate: 0.25, errorStatus: 503, latencyMs: 10 });
+    const base = input('staging', sha);
+    let resumeState: SyncAndWaitInput['resumeState'];
+    let result: Awaited<ReturnType<typeof syncAndWait>> | undefined;
+    for (let attempt = 1; attempt <= 8 && !result; attempt++) {
+      try {
+        result = await syncAndWait(client, { ...base, resumeState, onProgress: (p) => (resumeState = p) });
+      } catch (err) {
+        // Only what the activity retry policy would retry.
+        expect(err).toBeInstanceOf(ApplicationFailure);
+        expect((err as ApplicationFailure).nonRetryable).toBe(false);
+      }
+    }
+    sim.faults.setHttpFaults({});
+    expect(result).toMatchObject({ revision: sha, health: 'Healthy' });
+    expect(liveImages('staging')).toEqual(['nginx:1.24']);
+    const app = await client.getApplication('myapp-staging', { project: 'default' });
+    const ours = (app.status?.history ?? []).filter((h) => h.revision === sha);
+    expect(ours).toHaveLength(1);
+  });
+
   it('a wrong project is a terminal ArgoCDAccessDenied, not a hang (race 7)', async () => {
     const f = await failureOf(syncAndWait(client, input('staging', git(work, 'rev-parse', 'HEAD'), { project: 'payments' })));
     expect(f.type).toBe('ArgoCDAccessDenied');
