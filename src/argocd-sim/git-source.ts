@@ -186,6 +186,8 @@ function catFileBatch(gitDir: string, ids: string[]): Promise<string[]> {
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
+    // git may exit before reading all ids (e.g. the repository vanished); its exit code reports that.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       if (code !== 0) return reject(new GitReadError(stderr.trim() || `git cat-file exited ${code}`));
       const out = Buffer.concat(chunks);

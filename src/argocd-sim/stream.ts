@@ -41,6 +41,8 @@ export function watchApplications(
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
   });
+  // Headers go out now: a watch on an app that does not exist yet must still look open.
+  res.flushHeaders();
   req.socket.setNoDelay(true);
 
   const visible = (app: Application) =>
@@ -72,5 +74,6 @@ export function watchApplications(
     if (keepalive) clearInterval(keepalive);
   };
   res.on('close', close);
+  res.on('error', close);
   req.on('close', close);
 }
