@@ -45,7 +45,7 @@ export const TEST_PIPELINE = `apps:
       - staging
       - name: prod
         approval: { approvers: [alice, bob, carol], required: 2, timeout: 30s }
-        soak: 2s
+        soak: 4s
 `;
 
 export interface PromotionEnvironment {
