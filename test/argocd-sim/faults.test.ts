@@ -49,7 +49,7 @@ describe('run-time faults', () => {
   it('degrades a healthy app later, and it recovers', async () => {
     const { client, sim } = lab;
     await client.waitSyncedHealthy('myapp-dev');
-    sim.faults.degrade('myapp-dev', { afterMs: 400 });
+    sim.faults.degrade('myapp-dev', { afterMs: 1000 });
     await sleep(200);
     expect((await client.app('myapp-dev')).body.status.health.status).toBe('Healthy');
     await client.waitFor('myapp-dev', (a) => a.status.health.status === 'Progressing', 3000);

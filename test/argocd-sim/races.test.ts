@@ -5,21 +5,29 @@ import { deployment, settled, sleep, startLab } from './seed-lab.js';
 describe('the races a client must survive', () => {
   let lab: Awaited<ReturnType<typeof startLab>>;
   beforeAll(async () => {
-    lab = await startLab({ rolloutStepMs: 100, operationDelayMs: 150, syncDurationMs: 150, postOperationRefreshMs: 300 });
+    lab = await startLab({ rolloutStepMs: 200, operationDelayMs: 150, syncDurationMs: 150, postOperationRefreshMs: 800 });
     await lab.client.waitSyncedHealthy('myapp-dev');
   });
   afterAll(() => lab.close());
 
   it('1: an accepted sync has operation set and no operationState until the controller starts it', async () => {
     const { client } = lab;
-    const r = await client.sync('myapp-staging', { infos: [{ name: 'promotion', value: 'p1' }] });
-    expect(r.status).toBe(200);
-    expect(r.body.operation).toMatchObject({ initiatedBy: { username: 'admin' }, info: [{ name: 'promotion', value: 'p1' }] });
-    expect(r.body.operation.sync.revision).toMatch(/^[0-9a-f]{40}$/);
-    expect(r.body.status.operationState).toBeUndefined();
-    const immediately = (await client.app('myapp-staging')).body;
-    expect(immediately.operation).toBeDefined();
-    expect(immediately.status.operationState).toBeUndefined();
+    // A held controller makes "accepted, not started" observable however loaded the machine is;
+    // unheld, the window is operationDelayMs long.
+    lab.sim.faults.pauseController(true);
+    try {
+      const r = await client.sync('myapp-staging', { infos: [{ name: 'promotion', value: 'p1' }] });
+      expect(r.status).toBe(200);
+      expect(r.body.operation).toMatchObject({ initiatedBy: { username: 'admin' }, info: [{ name: 'promotion', value: 'p1' }] });
+      expect(r.body.operation.sync.revision).toMatch(/^[0-9a-f]{40}$/);
+      expect(r.body.status.operationState).toBeUndefined();
+      await sleep(400);
+      const accepted = (await client.app('myapp-staging')).body;
+      expect(accepted.operation).toBeDefined();
+      expect(accepted.status.operationState).toBeUndefined();
+    } finally {
+      lab.sim.faults.pauseController(false);
+    }
     const running = await client.waitFor('myapp-staging', (a) => a.status.operationState?.phase === 'Running', 3000);
     expect(running.operation).toBeDefined();
     expect(running.status.operationState.finishedAt).toBeUndefined();

@@ -89,7 +89,7 @@ describe('GET /api/v1/stream/applications', () => {
     const t0 = Date.now();
     expect((await lab.client.sync('myapp-staging')).status).toBe(200);
     const accepted = await w.waitFor((e) => e.type === 'MODIFIED' && e.application.operation);
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(1500);
     expect(accepted.application.status.operationState).toBeUndefined();
     await w.waitFor((e) => e.application.status.operationState?.phase === 'Running');
     await w.waitFor((e) => e.application.status.operationState?.phase === 'Succeeded');
