@@ -148,7 +148,7 @@ export async function startArgoCDSimulator(opts: ArgoCDSimulatorOptions = {}): P
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        persistence?.flush();
+        persistence?.close();
         cluster.stop();
         store.close();
         rmSync(scratch, { recursive: true, force: true });

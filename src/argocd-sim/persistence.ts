@@ -17,6 +17,7 @@ interface SavedState {
  */
 export class StatePersistence {
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly file: string;
 
   constructor(
@@ -61,8 +62,14 @@ export class StatePersistence {
     renameSync(tmp, this.file);
   }
 
+  /** Final write; later changes (stragglers during shutdown) are not saved. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       try {

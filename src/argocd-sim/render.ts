@@ -14,8 +14,27 @@ interface ImageOverride {
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-/** Renders the manifests an Application source describes at one commit. */
+const rendered = new WeakMap<GitSource, Map<string, Promise<Manifest[]>>>();
+
+/**
+ * Renders the manifests an Application source describes at one commit. A commit never
+ * changes, so results are memoised per source and SHA; callers get their own copy.
+ */
 export async function renderSource(git: GitSource, source: ApplicationSource, sha: string): Promise<Manifest[]> {
+  let cache = rendered.get(git);
+  if (!cache) rendered.set(git, (cache = new Map()));
+  const key = JSON.stringify([source.repoURL, source.path ?? '', source.kustomize ?? null, source.directory ?? null, sha]);
+  let result = cache.get(key);
+  if (!result) {
+    result = renderUncached(git, source, sha);
+    cache.set(key, result);
+    result.catch(() => cache.delete(key));
+    if (cache.size > 5000) cache.delete(cache.keys().next().value!);
+  }
+  return structuredClone(await result);
+}
+
+async function renderUncached(git: GitSource, source: ApplicationSource, sha: string): Promise<Manifest[]> {
   const dir = posix.normalize(source.path ?? '.').replace(/^\.$/, '').replace(/\/$/, '');
   const manifests = await renderDir(git, source.repoURL, sha, dir, source, 0);
   const appImages = (source.kustomize?.images ?? []).map(parseImageOverrideString);

@@ -3,7 +3,7 @@ import { ApiError } from './api-error.js';
 import { type Principal, allowed } from './auth.js';
 import { parseSelector } from './applications.js';
 import { presentApplication } from './present.js';
-import type { ApplicationStore, WatchEventType } from './store.js';
+import type { ApplicationStore, StoreEvent, WatchEventType } from './store.js';
 import type { Application } from './types.js';
 
 /** Streaming errors are framed differently from unary ones: nested under `error`, with both codes. */
@@ -51,9 +51,9 @@ export function watchApplications(
     selector(app.metadata.labels ?? {}) &&
     allowed(principal, 'get', app.spec.project, app.metadata.name);
 
-  const send = (type: WatchEventType, app: Application) => {
+  const send = (type: WatchEventType, app: Application, event?: StoreEvent) => {
     if (!visible(app)) return;
-    const payload = JSON.stringify({ result: { type, application: presentApplication(app) } });
+    const payload = event ? eventPayload(event) : JSON.stringify({ result: { type, application: presentApplication(app) } });
     const key = app.metadata.name;
     if (last.get(key) === payload) return;
     last.set(key, payload);
@@ -67,7 +67,7 @@ export function watchApplications(
     const initial = name ? [store.get(name)].filter((a): a is Application => a !== undefined) : store.list();
     for (const app of initial) send('ADDED', app);
   }
-  const unsubscribe = store.subscribe((e) => send(e.type, e.app));
+  const unsubscribe = store.subscribe((e) => send(e.type, e.app, e));
   const keepalive = sse ? setInterval(() => res.write(':\n\n'), keepaliveMs) : undefined;
   const close = () => {
     unsubscribe();
@@ -76,4 +76,16 @@ export function watchApplications(
   res.on('close', close);
   res.on('error', close);
   req.on('close', close);
+}
+
+const payloads = new WeakMap<StoreEvent, string>();
+
+/** One serialisation per change, however many watchers receive it. */
+function eventPayload(event: StoreEvent): string {
+  let payload = payloads.get(event);
+  if (payload === undefined) {
+    payload = JSON.stringify({ result: { type: event.type, application: presentApplication(event.app) } });
+    payloads.set(event, payload);
+  }
+  return payload;
 }
