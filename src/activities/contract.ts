@@ -29,7 +29,11 @@ export interface CommitImageResult {
 }
 
 export interface SyncEnvironmentInput {
+  repository: string;
+  branch: string;
   environment: EnvironmentConfig;
+  /** The image the stage's commit declares (a later auto-synced commit counts if it still declares it). */
+  image: string;
   revision: string;
   promotionId: string;
   stage: string;

@@ -9,6 +9,7 @@ import { syncAndWait, type SyncProgress, type SyncTuning } from './argocd/sync-a
 import { createAppLaneActivities } from './app-lane.js';
 import type { PromotionActivities } from './contract.js';
 import { commitChange } from './git/commit.js';
+import { headDeliversRevision } from './git/descendant.js';
 import { readPipelineFile } from './git/pipeline-source.js';
 import { revertCommit } from './git/revert.js';
 import type { WorkspaceOptions } from './git/workspace.js';
@@ -65,7 +66,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
       return { commit: result.commit, previousImage: result.previousImage, alreadyCommitted: result.alreadyCommitted, noChange: result.noChange };
     },
 
-    async syncEnvironment({ environment: env, revision, promotionId, stage }) {
+    async syncEnvironment({ repository, branch, environment: env, image, revision, promotionId, stage }) {
       const context = Context.current();
       const resumeState = (context.info.heartbeatDetails as SyncProgress | undefined) ?? undefined;
       const result = await syncAndWait(argocd, {
@@ -77,6 +78,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         timeoutMs: syncTimeoutMs,
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
+        headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, settings.git),
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });

@@ -192,7 +192,15 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     });
     Object.assign(record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
     if (!commit.noChange) unverified.push({ stage, env });
-    const synced = await syncEnvironment({ environment: env, revision: commit.commit, promotionId, stage: stage.name });
+    const synced = await syncEnvironment({
+      repository: pipeline.repository,
+      branch: pipeline.branch,
+      environment: env,
+      image: input.image,
+      revision: commit.commit,
+      promotionId,
+      stage: stage.name,
+    });
     record(stage.name).argocdRevision = synced.revision;
   };
 
@@ -217,7 +225,15 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
           previousImage: stageRecord.previousImage,
         });
         stageRecord.rollback = { commit: revert.commit, method: revert.method, healthy: false };
-        await syncEnvironment({ environment: env, revision: revert.commit, promotionId, stage: `${stage.name}-rollback` });
+        await syncEnvironment({
+          repository: pipeline.repository,
+          branch: pipeline.branch,
+          environment: env,
+          image: stageRecord.previousImage ?? '',
+          revision: revert.commit,
+          promotionId,
+          stage: `${stage.name}-rollback`,
+        });
         stageRecord.rollback.healthy = true;
         stageRecord.status = 'rolled-back';
       } catch (err) {

@@ -81,7 +81,16 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger(process.env.PROMENADE_TEST_VERBOSE ? 'INFO' : 'ERROR') });
 }
 
-export async function createPromotionEnvironment(options: { pipeline?: string; simulator?: ArgoCDSimulatorOptions; applications?: Application[]; extraApps?: string[] } = {}): Promise<PromotionEnvironment> {
+export interface PromotionEnvironmentOptions {
+  pipeline?: string;
+  simulator?: ArgoCDSimulatorOptions;
+  /** Argo CD Applications to install instead of the seed's three; repoURL is replaced by the test repository. */
+  applications?: Application[];
+  /** Runs after the repository is seeded and before Argo CD sees it (add manifests with e.git). */
+  beforeApplications?: (env: { root: string; git: (...args: string[]) => Promise<string> }) => Promise<void>;
+}
+
+export async function createPromotionEnvironment(options: PromotionEnvironmentOptions = {}): Promise<PromotionEnvironment> {
   quietRuntime();
   const root = await mkdtemp(join(tmpdir(), 'promenade-test-'));
   const bare = join(root, 'gitops.git');
@@ -100,8 +109,11 @@ export async function createPromotionEnvironment(options: { pipeline?: string; s
     return git('rev-parse', 'HEAD');
   };
   await commitFile('promenade.yaml', options.pipeline ?? TEST_PIPELINE, 'Test pipeline');
+  await options.beforeApplications?.({ root, git });
 
-  const applications = (options.applications ?? seedApplications(repositoryUrl)) as unknown as Application[];
+  const applications = (
+    options.applications?.map((app) => ({ ...app, spec: { ...app.spec, source: { ...app.spec.source, repoURL: repositoryUrl } } })) ?? seedApplications(repositoryUrl)
+  ) as unknown as Application[];
   const sim = await startArgoCDSimulator({ ...FAST_SIMULATOR, ...options.simulator });
   const argocdToken = await argocdSessionToken(sim.url, 'admin', 'admin');
   await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token: argocdToken, insecure: false }), applications as never);
