@@ -182,6 +182,10 @@ export class Controller {
     const app = this.store.get(name);
     const source = app?.spec.source;
     if (!app || !source) return;
+    // Only a reconcile that began after a refresh was requested may answer it (and it
+    // must not trust cached refs); an earlier one could have read git before the push.
+    const answersRefresh = Boolean(app.metadata.annotations?.[REFRESH_ANNOTATION]);
+    fresh ||= answersRefresh;
     let desired: Desired | undefined;
     let failure: string | undefined;
     try {
@@ -226,7 +230,7 @@ export class Controller {
       status.reconciledAt = now;
       status.observedAt = now;
     }
-    if (current.metadata.annotations) delete current.metadata.annotations[REFRESH_ANNOTATION];
+    if (answersRefresh && current.metadata.annotations) delete current.metadata.annotations[REFRESH_ANNOTATION];
     this.store.commit(current);
     if (desired) this.autoSync(current);
   }

@@ -24,7 +24,7 @@ export class GitReadError extends Error {}
  */
 export class GitSource {
   private readonly refTables = new Map<string, RefTable>();
-  private readonly inflightRefs = new Map<string, Promise<RefTable>>();
+  private readonly inflightRefs = new Map<string, { startedAt: number; table: Promise<RefTable> }>();
   private readonly trees = new Map<string, Promise<TreeFiles>>();
   private readonly fetched = new Map<string, Promise<void>>();
 
@@ -62,25 +62,32 @@ export class GitSource {
   }
 
   private async refTable(repoURL: string, fresh: boolean): Promise<RefTable> {
+    const requestedAt = Date.now();
     const cached = this.refTables.get(repoURL);
-    if (!fresh && cached && Date.now() - cached.at < this.refCacheMs) return cached;
+    if (!fresh && cached && requestedAt - cached.at < this.refCacheMs) return cached;
+    // A fresh request may only share a listing that started after it was made: one that
+    // started earlier can predate the push the caller is asking about.
     const running = this.inflightRefs.get(repoURL);
-    if (running) return running;
-    const started = Date.now();
-    const p = git(['ls-remote', this.remote(repoURL)])
-      .then((out) => {
-        const refs = new Map<string, string>();
-        for (const line of out.toString('utf8').split('\n')) {
-          const [sha, name] = line.split('\t');
-          if (sha && name) refs.set(name, sha);
-        }
-        const table = { at: started, refs };
-        this.refTables.set(repoURL, table);
-        return table;
-      })
-      .finally(() => this.inflightRefs.delete(repoURL));
-    this.inflightRefs.set(repoURL, p);
-    return p;
+    if (running && (!fresh || running.startedAt >= requestedAt)) return running.table;
+    const startedAt = Date.now();
+    const table = git(['ls-remote', this.remote(repoURL)]).then((out) => {
+      const refs = new Map<string, string>();
+      for (const line of out.toString('utf8').split('\n')) {
+        const [sha, name] = line.split('\t');
+        if (sha && name) refs.set(name, sha);
+      }
+      const result = { at: startedAt, refs };
+      const newest = this.refTables.get(repoURL);
+      if (!newest || newest.at <= startedAt) this.refTables.set(repoURL, result);
+      return result;
+    });
+    const entry = { startedAt, table };
+    this.inflightRefs.set(repoURL, entry);
+    const done = () => {
+      if (this.inflightRefs.get(repoURL) === entry) this.inflightRefs.delete(repoURL);
+    };
+    table.then(done, done);
+    return table;
   }
 
   private async readTree(repoURL: string, sha: string, dir: string): Promise<TreeFiles> {

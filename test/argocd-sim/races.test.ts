@@ -117,6 +117,30 @@ describe('the races a client must survive', () => {
     expect([refused.status, refused.body.message]).toEqual([400, `Cannot sync to ${deployed}: auto-sync currently set to main`]);
   });
 
+  it('terminates a running operation, and rolls back to a history entry', async () => {
+    const { client, sim } = lab;
+    await client.waitFor('myapp-prod', (a) => settled(a), 5000);
+    await sim.faults.startForeignOperation({ app: 'myapp-prod', username: 'bob', holdMs: 5000 });
+    await client.waitFor('myapp-prod', (a) => a.status.operationState?.phase === 'Running', 3000);
+    const r = await client.call('DELETE', '/api/v1/applications/myapp-prod/operation');
+    expect([r.status, r.body]).toEqual([200, {}]);
+    const terminated = await client.waitFor('myapp-prod', (a) => a.status.operationState?.phase === 'Failed', 3000);
+    expect(terminated.status.operationState.message).toBe('Operation terminated');
+    expect(terminated.operation).toBeUndefined();
+
+    const history = terminated.status.history;
+    const first = history[0];
+    const rb = await client.call('POST', '/api/v1/applications/myapp-prod/rollback', { id: first.id });
+    expect(rb.status).toBe(200);
+    expect(rb.body.operation.sync).toMatchObject({ revision: first.revision, source: first.source });
+    const done = await client.waitFor('myapp-prod', (a) => settled(a) && a.status.operationState?.syncResult?.revision === first.revision, 5000);
+    expect(done.status.operationState.phase).toBe('Succeeded');
+    expect(done.status.history.at(-1)).toMatchObject({ id: history.at(-1).id + 1, revision: first.revision, initiatedBy: { username: 'admin' } });
+    await client.waitFor('myapp-prod', (a) => settled(a) && a.status.health.status === 'Healthy', 5000);
+    const images = (sim.cluster() as any).pods.filter((p: any) => p.namespace === 'prod').map((p: any) => p.image);
+    expect(images).toEqual(['nginx:latest', 'nginx:latest', 'nginx:latest']);
+  });
+
   it('auto-sync races a manual sync right after a push, and never retries a failed revision', async () => {
     const { client, repo, sim } = lab;
     const patched = await client.call('PATCH', '/api/v1/applications/myapp-dev', {
