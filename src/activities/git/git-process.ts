@@ -9,8 +9,11 @@ export class GitCommandError extends Error {
     readonly exitCode: number | null,
     /** git's stderr, redacted. */
     readonly stderr: string,
+    /** git's stdout, redacted: where `push --porcelain` reports each ref's fate. */
+    readonly stdout: string = '',
   ) {
-    super(`git ${args[0]} failed (exit ${exitCode ?? 'killed'}): ${stderr.trim().split('\n').slice(-4).join(' | ') || 'no output'}`);
+    const command = args.find((arg, i) => !arg.startsWith('-') && args[i - 1] !== '-c') ?? 'command';
+    super(`git ${command} failed (exit ${exitCode ?? 'killed'}): ${stderr.trim().split('\n').slice(-4).join(' | ') || 'no output'}`);
     this.name = 'GitCommandError';
   }
 }
@@ -39,7 +42,10 @@ export function runGit(args: string[], run: GitRun): Promise<string> {
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(stdout).toString('utf8'));
-      else reject(new GitCommandError(args, code, redact(Buffer.concat(stderr).toString('utf8'), run.secrets)));
+      else {
+        const [err, out] = [stderr, stdout].map((chunks) => redact(Buffer.concat(chunks).toString('utf8'), run.secrets));
+        reject(new GitCommandError(args, code, err!, out!));
+      }
     });
     child.stdin.on('error', () => {});
     child.stdin.end(run.input ?? '');

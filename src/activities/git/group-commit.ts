@@ -15,7 +15,6 @@ import type { TrailerCommit, Workspace } from './workspace.js';
  * still idempotent (the image is already there, so no commit is made), just reported as `noChange`.
  */
 export const TRAILER_SEARCH_WINDOW = 2000;
-export const MAX_PUSH_ATTEMPTS = 8;
 
 export interface Change<D> {
   branch: string;
@@ -124,7 +123,7 @@ async function landBatch(workspace: Workspace, branch: string, batch: Queued[]):
       );
       return;
     }
-    if (attempt >= MAX_PUSH_ATTEMPTS) {
+    if (attempt >= workspace.maxPushAttempts) {
       const error = retryable(RETRYABLE.pushRejected, `push to ${branch} was rejected ${attempt} times: the branch keeps moving; retrying later`);
       applied.forEach((a) => a.queued.reject(error));
       return;

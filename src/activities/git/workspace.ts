@@ -17,6 +17,8 @@ export interface WorkspaceOptions {
   env?: NodeJS.ProcessEnv;
   /** Author and committer of promenade's commits; default `promenade <promenade@localhost>`. */
   author?: { name: string; email: string };
+  /** Pushes tried per batch before giving up with a retryable PushRejected; default 8. */
+  maxPushAttempts?: number;
 }
 
 /** Worker environment variables holding HTTPS credentials, handed to git through GIT_ASKPASS. */
@@ -56,6 +58,7 @@ export class Workspace {
   }
 
   readonly dir: string;
+  readonly maxPushAttempts: number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly secrets: string[];
   private tail: Promise<unknown> = Promise.resolve();
@@ -68,6 +71,7 @@ export class Workspace {
   ) {
     mkdirSync(cacheDir, { recursive: true });
     this.dir = claimCloneDir(join(cacheDir, createHash('sha256').update(repository).digest('hex').slice(0, 16)));
+    this.maxPushAttempts = options.maxPushAttempts ?? 8;
     const source = options.env ?? process.env;
     const author = options.author ?? { name: 'promenade', email: 'promenade@localhost' };
     const env: NodeJS.ProcessEnv = {
@@ -144,12 +148,16 @@ export class Workspace {
       await this.git(['push', '--quiet', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]);
       return 'pushed';
     } catch (error) {
-      // Local bare remotes report a concurrent update as a ref lock failure: the same race as non-fast-forward.
-      if (error instanceof GitCommandError && /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(error.stderr)) {
+      if (!(error instanceof GitCommandError)) throw this.unavailable('push', error);
+      // `--porcelain` reports the ref on stdout: `!<TAB>HEAD:refs/heads/main<TAB>[rejected] (fetch first)`. A remote
+      // that lost a race for the ref lock says `[remote rejected] ... (failed to lock)`: the same race, lost.
+      const status = `${error.stdout}\n${error.stderr}`;
+      if (/\[rejected\]|non-fast-forward|fetch first|failed to update ref|failed to lock|cannot lock ref|incorrect old value/i.test(status)) {
         return 'rejected';
       }
-      if (error instanceof GitCommandError && /\[remote rejected\]/.test(error.stderr)) {
-        throw retryable(RETRYABLE.pushRejected, `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${error.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      if (/\[remote rejected\]/.test(status)) {
+        const reason = /\[remote rejected\][^\n]*/.exec(status)![0];
+        throw retryable(RETRYABLE.pushRejected, `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${reason}`);
       }
       throw this.unavailable('push', error);
     }
@@ -166,6 +174,10 @@ export class Workspace {
       try {
         const url = (await this.git(['config', '--get', 'remote.origin.url'])).trim();
         if (url === this.repository) {
+          // This process owns the directory now, so locks and revert state in it are left over from a crash.
+          for (const leftover of ['index.lock', 'HEAD.lock', 'REVERT_HEAD', 'sequencer']) {
+            rmSync(join(this.dir, '.git', leftover), { recursive: true, force: true });
+          }
           this.ready = true;
           return;
         }
