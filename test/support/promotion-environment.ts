@@ -224,3 +224,15 @@ export async function promotionCommits(env: PromotionEnvironment, promotionId: s
       return { sha, subject, stage: stage.trim(), body };
     });
 }
+
+/**
+ * Saves a finished run's history for the replay tests when PROMENADE_RECORD_HISTORIES=1. Recorded histories are
+ * committed: a workflow change that would break running promotions then fails replay in CI.
+ */
+export async function recordHistory(env: PromotionEnvironment, workflowId: string, name: string): Promise<void> {
+  if (process.env.PROMENADE_RECORD_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const dir = fileURLToPath(new URL('../workflows/histories/', import.meta.url));
+  await writeFile(join(dir, `${name}.json`), historyToJSON(history));
+}

@@ -1,8 +1,9 @@
 // The approval gate's endings other than approval: expiry, and a newer promotion superseding an older one —
 // decided by the app's lane workflow, so it holds across worker processes (two are running here).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { laneWorkflowId } from '../../src/promotion.js';
 import { approveSignal } from '../../src/workflows/messages.js';
-import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
 
 let env: PromotionEnvironment;
 
@@ -40,6 +41,7 @@ describe('approval gate', () => {
     const newer = await env.promote({ app: 'myapp', image: 'nginx:1.32.0' });
 
     const olderResult = await older.result();
+    await recordHistory(env, older.workflowId, 'superseded');
     expect(olderResult.state).toBe('superseded');
     expect(olderResult.status.stages.find((s) => s.stage === 'approval')?.failure).toBe(`superseded by ${newer.workflowId}`);
     await env.waitForState(newer.workflowId, ['awaiting-approval']);
@@ -47,6 +49,8 @@ describe('approval gate', () => {
 
     await newer.signal(approveSignal, { approver: 'bob' });
     expect((await newer.result()).state).toBe('promoted');
+    const lane = env.client.workflow.getHandle(laneWorkflowId('myapp', env.taskQueue));
+    await recordHistory(env, lane.workflowId, 'app-lane');
     expect(env.deployedImage('prod')).toBe('nginx:1.32.0');
     expect((await promotionCommits(env, older.workflowId)).map((c) => c.stage)).toEqual(['dev-sync', 'staging-promote']);
   });

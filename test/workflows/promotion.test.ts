@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal, decideUpdate, rejectSignal } from '../../src/workflows/messages.js';
-import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
 
 let env: PromotionEnvironment;
 
@@ -41,6 +41,7 @@ describe('promotion workflow', () => {
     expect(outcome).toMatchObject({ accepted: true, approvals: 2, required: 2 });
 
     const result = await handle.result();
+    await recordHistory(env, handle.workflowId, 'promoted-with-refused-approvals');
     expect(result.state).toBe('promoted');
     expect(env.deployedImage('prod')).toBe('nginx:1.25.1');
     expect(result.status.stages.map((s) => [s.stage, s.status])).toEqual([
@@ -66,6 +67,7 @@ describe('promotion workflow', () => {
     const prodBefore = env.deployedImage('prod');
     await handle.signal(rejectSignal, { approver: 'carol', comment: 'not this week' });
     const result = await handle.result();
+    await recordHistory(env, handle.workflowId, 'rejected');
     expect(result.state).toBe('rejected');
     expect(result.status.rejections).toMatchObject([{ approver: 'carol', comment: 'not this week' }]);
     expect(env.deployedImage('prod')).toBe(prodBefore);

@@ -4,7 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal } from '../../src/workflows/messages.js';
-import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
 
 let env: PromotionEnvironment;
 
@@ -46,6 +46,7 @@ describe('rollback', () => {
     await approveBoth(handle.workflowId);
 
     const failure = await failureOf(handle.workflowId);
+    await recordHistory(env, handle.workflowId, 'prod-degraded-rolled-back');
     expect(failure.type).toBe('PromotionRolledBack');
     expect(failure.message).toMatch(/^prod-promote failed: .*Degraded.*; rolled back prod \([0-9a-f]{12}\)$/);
     expect(env.deployedImage('prod')).toBe(prodBefore);
@@ -88,6 +89,7 @@ describe('rollback', () => {
     await handle.cancel();
 
     const failure = await failureOf(handle.workflowId);
+    await recordHistory(env, handle.workflowId, 'cancelled-after-prod-rolled-back');
     expect(failure.type).toBe('PromotionRolledBack');
     expect(failure.message).toMatch(/^verify-health failed: promotion cancelled; rolled back prod/);
     expect(env.deployedImage('prod')).toBe(prodBefore);
