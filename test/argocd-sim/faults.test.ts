@@ -8,7 +8,7 @@ describe('run-time faults', () => {
   let lab: Awaited<ReturnType<typeof startLab>>;
   let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
   beforeAll(async () => {
-    lab = await startLab({ progressDeadlineMs: 1500 });
+    lab = await startLab({ progressDeadlineMs: 1000 });
     admin = async (method, path, body) => {
       const res = await fetch(`${lab.sim.adminUrl}${path}`, {
         method,
@@ -49,7 +49,7 @@ describe('run-time faults', () => {
   it('degrades a healthy app later, and it recovers', async () => {
     const { client, sim } = lab;
     await client.waitSyncedHealthy('myapp-dev');
-    sim.faults.degrade('myapp-dev', { afterMs: 1000 });
+    sim.faults.degrade('myapp-dev', { afterMs: 700 });
     await sleep(200);
     expect((await client.app('myapp-dev')).body.status.health.status).toBe('Healthy');
     await client.waitFor('myapp-dev', (a) => a.status.health.status === 'Progressing', 3000);

@@ -213,3 +213,31 @@ export function settled(app: any): boolean {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Collects NDJSON watch events for one application (each captured at the instant it was committed). */
+export async function collectEvents(url: string, token: string, name: string): Promise<{ events: any[]; close(): void }> {
+  const abort = new AbortController();
+  const res = await fetch(`${url}/api/v1/stream/applications?name=${name}`, { headers: { Authorization: `Bearer ${token}` }, signal: abort.signal });
+  const events: any[] = [];
+  void (async () => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (line.trim()) events.push(JSON.parse(line).result);
+        }
+      }
+    } catch {
+      /* closed */
+    }
+  })();
+  return { events, close: () => abort.abort() };
+}
