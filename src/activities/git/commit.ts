@@ -53,8 +53,7 @@ export async function commitChange(request: CommitChangeRequest): Promise<Commit
       const detail = edit.previousImage === undefined ? {} : { previousImage: edit.previousImage };
       if (!edit.changed) return { committed: false, detail };
       await writeFile(path, edit.text);
-      await ws.git(['add', '--', setter.file]);
-      await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-'], message);
+      await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
       return { committed: true, detail };
     },
     async recall(ws, found) {

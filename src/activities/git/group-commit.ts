@@ -101,14 +101,15 @@ async function landBatch(workspace: Workspace, branch: string, batch: Queued[]):
     if (toApply.length === 0) return;
     await workspace.checkout(tip);
     const applied: Array<{ queued: Queued; commit: string; committed: boolean; detail: unknown }> = [];
+    let head = tip;
     for (const queued of toApply) {
-      const before = await workspace.head();
       try {
         const { committed, detail } = await queued.change.apply(workspace);
-        applied.push({ queued, commit: await workspace.head(), committed, detail });
+        if (committed) head = await workspace.head();
+        applied.push({ queued, commit: head, committed, detail });
       } catch (error) {
         // This change alone fails (a manifest without the container, say); the others still land.
-        await workspace.checkout(before);
+        await workspace.checkout(head);
         queued.reject(error);
       }
     }

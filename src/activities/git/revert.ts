@@ -102,9 +102,8 @@ async function restoreImage(ws: Workspace, request: RevertCommitRequest, trailer
   const edit = setImage(text, setter, fallback.previousImage);
   if (!edit.changed) return false;
   await writeFile(join(ws.dir, setter.file), edit.text);
-  await ws.git(['add', '--', setter.file]);
   const message = `Restore ${fallback.previousImage} in ${setter.file}\n\nRolls back commit ${request.commit}, whose revert conflicts with later changes.\n\n${trailers}\n`;
-  await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-'], message);
+  await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
   return true;
 }
 
