@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployment, startLab } from './seed-lab.js';
+import { deployment, settled, startLab } from './seed-lab.js';
 
 describe('rendering from git', () => {
   let lab: Awaited<ReturnType<typeof startLab>>;
@@ -111,5 +111,42 @@ images:
     expect([b.status.sync.status, b.status.conditions[0].type]).toEqual(['Unknown', 'ComparisonError']);
     const r = await client.sync('norepo');
     expect([r.status, r.body.code]).toEqual([400, 9]);
+  });
+
+  it('fails a sync into a missing namespace without CreateNamespace', async () => {
+    const { client } = lab;
+    const a = app('nons', 'staging/myapp');
+    a.spec.destination.namespace = 'staging';
+    a.spec.syncPolicy = { syncOptions: [] };
+    expect((await client.call('POST', '/api/v1/applications', a)).status).toBe(200);
+    await client.waitFor('nons', (x) => x.status.sync?.status === 'OutOfSync', 5000);
+    expect((await client.sync('nons')).status).toBe(200);
+    const failed = await client.waitFor('nons', (x) => x.status.operationState?.phase === 'Failed', 5000);
+    expect(failed.status.operationState.message).toBe('one or more objects failed to apply, reason: namespaces "staging" not found');
+    expect(failed.status.operationState.syncResult.resources[0]).toMatchObject({ kind: 'Deployment', status: 'SyncFailed' });
+    expect((lab.sim.cluster() as any).namespaces).not.toContain('staging');
+    expect(failed.status.history).toBeUndefined();
+  });
+
+  it('prunes removed objects only when asked', async () => {
+    const { client, repo } = lab;
+    repo.write('base/kustomization.yaml', 'resources:\n- deployment.yaml\n');
+    repo.push('drop the service and configmap');
+    const stale = (await client.app('qa-pinned', '?refresh=normal')).body;
+    const extra = stale.status.resources.filter((r: any) => r.requiresPruning).map((r: any) => r.kind).sort();
+    expect(extra).toEqual(['ConfigMap', 'Service']);
+    expect(stale.status.sync.status).toBe('OutOfSync');
+    expect((await client.sync('qa-pinned')).status).toBe(200);
+    const kept = await client.waitFor('qa-pinned', (x) => settled(x) && x.status.operationState?.phase === 'Succeeded' && x.status.operationState.syncResult.revision === repo.head(), 5000);
+    expect(kept.status.operationState.syncResult.resources.filter((r: any) => r.status === 'PruneSkipped').map((r: any) => r.message)).toEqual([
+      'ignored (requires pruning)',
+      'ignored (requires pruning)',
+    ]);
+    expect(kept.status.sync.status).toBe('OutOfSync');
+    expect((await client.sync('qa-pinned', { prune: true })).status).toBe(200);
+    const pruned = await client.waitSyncedHealthy('qa-pinned');
+    expect(pruned.status.operationState.syncResult.resources.filter((r: any) => r.status === 'Pruned').map((r: any) => r.kind).sort()).toEqual(['ConfigMap', 'Service']);
+    const kinds = (lab.sim.cluster() as any).objects.filter((o: any) => o.namespace === 'qa').map((o: any) => o.kind);
+    expect(kinds).toEqual(['Deployment']);
   });
 });
