@@ -216,14 +216,8 @@ function claimCloneDir(base: string): string {
     for (let tries = 0; tries < 3; tries++) {
       try {
         writeFileSync(lock, `${process.pid}@${hostname()}\n`, { flag: 'wx' });
+        if (claimedLocks.size === 0) process.once('exit', releaseClaims);
         claimedLocks.add(lock);
-        process.once('exit', () => {
-          try {
-            unlinkSync(lock);
-          } catch {
-            // Already gone.
-          }
-        });
         return dir;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -236,6 +230,16 @@ function claimCloneDir(base: string): string {
         }
         break;
       }
+    }
+  }
+}
+
+function releaseClaims(): void {
+  for (const lock of claimedLocks) {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // Already gone with its cache directory.
     }
   }
 }
