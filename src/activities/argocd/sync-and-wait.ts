@@ -79,6 +79,13 @@ export interface SyncAndWaitInput {
   resumeState?: Partial<SyncResumeState>;
   /** Ignore operation states that started before this instant. */
   startedAfter?: string | Date;
+  /**
+   * Auto-sync apps can only deploy the head of their branch. When Argo CD resolves that head (after our
+   * push) to another commit, this answers whether that commit contains ours (e.g. `git merge-base
+   * --is-ancestor <revision> <head>`); if so, its deployment supersedes ours and ends the wait. Without
+   * it, only our exact revision counts: a head resolved from a lagging mirror or another branch proves nothing.
+   */
+  headContainsRevision?: (head: string, revision: string) => Promise<boolean>;
   signal?: AbortSignal;
   tuning?: Partial<SyncTuning>;
 }
@@ -91,8 +98,13 @@ export interface SyncAndWaitResult {
   finishedAt?: string;
   /** HTTP requests this call made (stream connections included). */
   requests: number;
-  /** The branch moved past our revision after our sync (race 6); our revision was deployed and Healthy. */
+  /**
+   * The branch moved past our revision: either after our sync (race 6, our revision was deployed and
+   * Healthy) or before auto-sync could deploy it (a later head containing it was deployed instead).
+   */
   superseded: boolean;
+  /** The revision whose deployment ended the wait: ours, or the later head on an auto-sync app. */
+  deployedRevision: string;
   /** Whether we requested a sync (false when auto-sync did it). */
   syncRequested: boolean;
   autoSync: boolean;
@@ -110,6 +122,9 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   const startedAt = Date.now();
   const deadline = startedAt + input.timeoutMs;
   const exp: Expectation = { revision, promotionTag: input.promotionId, startedAfter: input.startedAfter };
+  // The branch head as Argo CD resolved it after our push: from a requested refresh or our sync's answer,
+  // never from a periodic reconcile (those may use a revision cached from before the push).
+  let freshHead: string | undefined;
   const resume: SyncResumeState = {
     syncRequested: input.resumeState?.syncRequested ?? false,
     syncRequestedAt: input.resumeState?.syncRequestedAt,
@@ -162,6 +177,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
         tries: 1,
         timeoutMs: Math.max(1_000, Math.min(90_000, remaining())),
       });
+      freshHead = first.status?.sync?.revision;
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (!(err instanceof ArgoCDApiError) || !err.transient) throw err;
@@ -175,12 +191,36 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   let autoSync = input.autoSync ?? isAutoSync(feed.latest!);
   feed.start();
 
+  const sameRev = (a: string | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
+  const contains = new Map<string, boolean>();
+  const checkHead = async () => {
+    if (!autoSync || !freshHead || sameRev(freshHead, revision) || !input.headContainsRevision || contains.has(freshHead)) return;
+    const head = freshHead;
+    try {
+      contains.set(head, await input.headContainsRevision(head, revision));
+    } catch {
+      // Unknown is not proof; ask again when the head changes.
+      contains.set(head, false);
+    }
+  };
+  /** A later head that contains our revision, on an auto-sync app, if there is one. */
+  const supersedingHead = (): string | undefined =>
+    autoSync && freshHead && !sameRev(freshHead, revision) && contains.get(freshHead) ? freshHead : undefined;
+  /** Our revision first; when nobody is deploying it and a later head supersedes it, that head. */
+  const decide = (app: Application): { d: Readiness; deployed: string } => {
+    const mine = decideReadiness(app, exp);
+    const head = mine.kind === 'need-sync' || mine.kind === 'foreign-operation' ? supersedingHead() : undefined;
+    if (!head) return { d: mine, deployed: revision };
+    return { d: decideReadiness(app, { ...exp, revision: head }), deployed: head };
+  };
+
   let needSyncSince: number | undefined;
   let staleSince: number | undefined;
   let lastHardRefreshAt = 0;
   let conditionSince: number | undefined;
   let lastSyncAttemptVersion = -1;
   let lastObservationAt = Date.now();
+  let lastSyncedTo: string | undefined;
 
   try {
     for (;;) {
@@ -193,7 +233,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
       const version = feed.version;
       const now = Date.now();
       if (feed.lastUpdateAt > lastObservationAt) lastObservationAt = feed.lastUpdateAt;
-      const d = decideReadiness(app, exp);
+      await checkHead();
+      const { d, deployed } = decide(app);
       lastDecision = d;
 
       const cond = blockingCondition(app);
@@ -221,31 +262,37 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             operationStartedAt: d.operationStartedAt,
             finishedAt: d.finishedAt,
             requests: client.requests - requestsAtStart,
-            superseded: d.superseded,
+            superseded: d.superseded || !sameRev(deployed, revision),
+            deployedRevision: sameRev(deployed, revision) ? revision : deployed,
             syncRequested: resume.syncRequested,
             autoSync,
           };
         case 'degraded':
           throw terminal(
             TERMINAL.degraded,
-            `Argo CD application ${application} is Degraded after syncing revision ${revision}: ${d.message}`,
+            `Argo CD application ${application} is Degraded after syncing revision ${deployed}${deployed === revision ? '' : ` (a later head containing our ${revision})`}: ${d.message}`,
           );
         case 'sync-failed':
-          throw terminal(TERMINAL.syncFailed, `Argo CD sync of application ${application} to revision ${revision} failed: ${d.message}`);
+          throw terminal(
+            TERMINAL.syncFailed,
+            `Argo CD sync of application ${application} to revision ${deployed}${deployed === revision ? '' : ` (a later head containing our ${revision})`} failed: ${d.message}`,
+          );
         case 'need-hard-refresh': {
           staleSince ??= now;
           if (now - staleSince >= tuning.hardRefreshAfterMs && now - lastHardRefreshAt >= tuning.hardRefreshEveryMs) {
             lastHardRefreshAt = now;
             progress(d, true);
-            await observe(() =>
-              client.getApplication(application, {
+            await observe(async () => {
+              const fresh = await client.getApplication(application, {
                 project,
                 refresh: 'hard',
                 signal,
                 tries: 1,
                 timeoutMs: Math.max(1_000, Math.min(90_000, remaining())),
-              }),
-            );
+              });
+              freshHead = fresh.status?.sync?.revision ?? freshHead;
+              return fresh;
+            });
             continue;
           }
           break;
@@ -256,9 +303,13 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
           // One request per observed state: after a refusal, wait for the app to change before asking again.
           if (graceOver && version !== lastSyncAttemptVersion) {
             if (resume.syncRequests >= tuning.maxSyncRequests) {
+              const moved =
+                lastSyncedTo && !sameRev(lastSyncedTo, revision)
+                  ? ` Argo CD syncs ${app.spec?.source?.targetRevision ?? 'its targetRevision'}, which resolves to ${lastSyncedTo}, not our revision${input.headContainsRevision ? ', and that commit does not contain ours' : ''}.`
+                  : '';
               throw terminal(
                 TERMINAL.syncFailed,
-                `Argo CD application ${application}: ${resume.syncRequests} sync requests for revision ${revision} did not result in a sync of it; last state: ${describeApplication(app)}`,
+                `Argo CD application ${application}: ${resume.syncRequests} sync requests for revision ${revision} did not result in a sync of it.${moved} Last state: ${describeApplication(app)}`,
               );
             }
             lastSyncAttemptVersion = version;
@@ -275,8 +326,11 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
               });
               resume.syncRequested = true;
               resume.syncRequestedAt = new Date().toISOString();
+              // Without a revision Argo CD resolved targetRevision afresh for this sync.
+              if (autoSync) freshHead = answer.operation?.sync?.revision ?? freshHead;
+              lastSyncedTo = answer.operation?.sync?.revision;
               feed.push(answer);
-              progress(decideReadiness(feed.latest!, exp), true);
+              progress(decide(feed.latest!).d, true);
             } catch (err) {
               if (signal?.aborted) throw abortError(signal);
               if (err instanceof ArgoCDApiError && err.operationInProgress) {

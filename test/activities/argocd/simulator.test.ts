@@ -224,7 +224,9 @@ describe('syncAndWait against the simulator', () => {
     const reasons: string[] = [];
     const r = await syncAndWait(client, input('dev', sha, { onProgress: (p) => reasons.push(p.reason) }));
     expect(r).toMatchObject({ revision: sha, health: 'Healthy', syncRequested: false });
-    expect(reasons.some((x) => /waits for a retry/.test(x))).toBe(true);
+    // The injected failure was consumed by auto-sync's first attempt, and we saw the retry pending.
+    expect(sim.faults.snapshot().failNextSyncs).toEqual({});
+    expect(reasons.join('\n')).toMatch(/waits for a retry/);
     expect(liveImages('dev')).toEqual(['nginx:1.23']);
   });
 
@@ -249,6 +251,22 @@ describe('syncAndWait against the simulator', () => {
     const app = await client.getApplication('myapp-staging', { project: 'default' });
     const ours = (app.status?.history ?? []).filter((h) => h.revision === sha);
     expect(ours).toHaveLength(1);
+  });
+
+  it('race 6 on auto-sync: a second push lands before ours deploys; the later head supersedes ours, proven by git', async () => {
+    const first = promote('dev', 'nginx:1.25');
+    const second = promote('dev', 'nginx:1.26');
+    const isAncestor = async (head: string, rev: string) => {
+      try {
+        git(work, 'merge-base', '--is-ancestor', rev, head);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const r = await syncAndWait(client, input('dev', first, { headContainsRevision: isAncestor }));
+    expect(r).toMatchObject({ revision: first, deployedRevision: second, superseded: true, health: 'Healthy' });
+    expect(liveImages('dev')).toEqual(['nginx:1.26']);
   });
 
   it('a wrong project is a terminal ArgoCDAccessDenied, not a hang (race 7)', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { ArgoCDClient } from '../../../src/activities/argocd/client.js';
 import { syncAndWait, type SyncAndWaitInput, type SyncProgress } from '../../../src/activities/argocd/sync-and-wait.js';
-import { OLD, OURS } from './fixtures.js';
+import { NEWER, OLD, OURS } from './fixtures.js';
 import { argoError } from './http-server.js';
 import { ScriptedArgoCD, type ScriptOptions } from './scripted-argocd.js';
 
@@ -220,5 +220,25 @@ describe('syncAndWait, auto-sync app', () => {
     expect(result.health).toBe('Healthy');
     const bodies = argo.requestsTo('POST', '/sync').map((r) => JSON.parse(r.body).revision);
     expect(bodies).toEqual([OURS, undefined]);
+  });
+
+  it('race 6 on auto-sync: a later head that contains our commit is deployed instead; that supersedes ours', async () => {
+    const { argo, client, input } = await setup({ automated: true, head: NEWER });
+    const asked: string[][] = [];
+    const result = await syncAndWait(
+      client,
+      input({ headContainsRevision: async (head, rev) => (asked.push([head, rev]), head === NEWER) }),
+    );
+    expect(result).toMatchObject({ revision: OURS, deployedRevision: NEWER, superseded: true, health: 'Healthy', syncRequested: false });
+    expect(asked).toEqual([[NEWER, OURS]]);
+    expect(argo.requestsTo('POST', '/sync')).toHaveLength(0);
+  });
+
+  it('race 6 on auto-sync without proof that the head contains our commit: no false success, a clear failure', async () => {
+    const { argo, client, input } = await setup({ automated: true, head: NEWER });
+    const f = await failureOf(syncAndWait(client, input({ headContainsRevision: async () => false })));
+    expect(f.type).toBe('SyncFailed');
+    expect(f.message).toMatch(/resolves to ffffeee\w+, not our revision, and that commit does not contain ours/);
+    expect(argo.requestsTo('POST', '/sync').length).toBeLessThanOrEqual(3);
   });
 });
