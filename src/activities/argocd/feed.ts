@@ -45,11 +45,8 @@ export class ApplicationFeed {
     const next = rvNumber(app);
     const cur = rvNumber(this.latest);
     this.lastUpdateAt = this.now();
-    if (next !== undefined && cur !== undefined && next <= cur) {
-      if (next < cur) return false;
-      // Same resourceVersion: same object, nothing new to decide on.
-      return false;
-    }
+    // Older (a GET answered before an event we already have) or the same object again: nothing to decide on.
+    if (next !== undefined && cur !== undefined && next <= cur) return false;
     this.latest = app;
     this.version++;
     this.wake();

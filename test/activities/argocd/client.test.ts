@@ -342,3 +342,39 @@ describe('watchApplication', () => {
     expect(closed).toBe(true);
   });
 });
+
+describe('TLS', () => {
+  it('verifies certificates unless ARGOCD_INSECURE=true, and a refused certificate leaves no token in the error', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createServer } = await import('node:https');
+    const dir = mkdtempSync(join(tmpdir(), 'promenade-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+      const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(app()));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const env = { ARGOCD_SERVER: `127.0.0.1:${port}`, ARGOCD_AUTH_TOKEN: TOKEN };
+        const strict = new ArgoCDClient({ ...argocdConfigFromEnv(env), maxTries: 1 });
+        const err = await strict.getApplication('web', { project: 'default' }).catch((e) => e);
+        expect(err).toBeInstanceOf(ArgoCDApiError);
+        expect(err.message).toMatch(/SELF_SIGNED|self-signed|certificate/i);
+        expect(err.message).toMatch(/ARGOCD_INSECURE/);
+        mustNotLeak(err);
+        const insecure = new ArgoCDClient(argocdConfigFromEnv({ ...env, ARGOCD_INSECURE: 'true' }));
+        expect((await insecure.getApplication('web', { project: 'default' })).metadata.name).toBe('myapp-staging');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
