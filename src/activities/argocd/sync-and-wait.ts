@@ -341,9 +341,11 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
                 lastSyncAttemptVersion = -1;
                 resume.syncRequests--;
               } else if (err instanceof ArgoCDApiError && err.transient) {
-                lastSyncAttemptVersion = -1;
+                // The client already retried; the activity retry policy takes it from here. If the request
+                // did land, the retried activity finds our operation and does not sync again.
                 resume.syncRequests--;
-                if (Date.now() - lastObservationAt > tuning.unavailableAfterMs) throw failure(err);
+                progress(d, true);
+                throw failure(err);
               } else {
                 throw failure(err);
               }

@@ -241,4 +241,18 @@ describe('syncAndWait, auto-sync app', () => {
     expect(f.message).toMatch(/resolves to ffffeee\w+, not our revision, and that commit does not contain ours/);
     expect(argo.requestsTo('POST', '/sync').length).toBeLessThanOrEqual(3);
   });
+
+  it('a sync request that keeps failing with 503 ends as retryable ArgoCDUnavailable after the client\'s bounded tries', async () => {
+    const { argo, client, input, progress } = await setup();
+    argo.onSync = (_req, res) => {
+      argoError(res, 503, 14, 'connection error: desc = "transport: Error while dialing: dial tcp 10.0.0.7:8081: connect: connection refused"');
+      return true;
+    };
+    const f = await failureOf(syncAndWait(client, input()));
+    expect(f.type).toBe('ArgoCDUnavailable');
+    expect(f.nonRetryable).toBe(false);
+    expect(argo.requestsTo('POST', '/sync')).toHaveLength(3);
+    // The heartbeat does not claim a sync that never landed.
+    expect(progress.at(-1)).toMatchObject({ syncRequested: false, syncRequests: 0 });
+  });
 });
