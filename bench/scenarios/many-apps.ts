@@ -1,0 +1,113 @@
+// Scenario 3: N promotions of N different apps started at once against one GitOps repository and one worker.
+// Every commit must land (checked on the branch and in the cluster), pushes are counted by a git wrapper.
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runWorkflow } from '../contenders.js';
+import { createLab, inParallel, pushCountingGit, type Temporal } from '../lab.js';
+import type { Row } from '../table.js';
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+
+export function appNames(count: number, prefix = 'app'): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+}
+
+export function pipelineFor(apps: string[], environments: string): string {
+  return `defaults:\n  environments: ${environments}\napps:\n${apps.map((a) => `  ${a}: {}`).join('\n')}\n`;
+}
+
+/** Contents of many files at one revision through a single `git cat-file --batch`. */
+async function showMany(dir: string, specs: string[]): Promise<string[]> {
+  const out: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('git', ['-C', dir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cat-file exited ${code}`))));
+    child.stdin.end(specs.join('\n') + '\n');
+  });
+  const data = Buffer.concat(out);
+  const texts: string[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const eol = data.indexOf(10, at);
+    const header = data.subarray(at, eol).toString();
+    const size = Number(header.split(' ')[2]);
+    if (header.endsWith('missing')) {
+      texts.push('');
+      at = eol + 1;
+      continue;
+    }
+    texts.push(data.subarray(eol + 1, eol + 1 + size).toString());
+    at = eol + 1 + size + 1;
+  }
+  return texts;
+}
+
+export async function manyAppsScenario(temporal: Temporal, count: number, log: (line: string) => void): Promise<Row[]> {
+  const apps = appNames(count);
+  const pipeline = pipelineFor(apps, '[dev, staging, { name: prod, approval: false, soak: 0s }]');
+  const lab = await createLab(temporal, { apps, environments: ENVIRONMENTS, commits: 10, pipeline });
+  try {
+    const pushLog = join(lab.root, 'pushes.log');
+    const shim = await pushCountingGit(join(lab.root, 'shim'), pushLog);
+    await lab.startWorker({ gitEnv: { ...process.env, PATH: `${shim}:${process.env.PATH}` } });
+
+    // One promotion alone on the same repository and worker is the yardstick for the burst.
+    await runWorkflow(temporal.client, lab, apps[0]!, 'registry.local/app:warm', 'bench-many-warm');
+    const one = await runWorkflow(temporal.client, lab, apps[0]!, 'registry.local/app:one', 'bench-many-one');
+    log(`  one promotion: ${Math.round(one.ms)} ms`);
+
+    const image = 'registry.local/app:burst';
+    const before = (await lab.git('ls-remote', lab.repositoryUrl, 'refs/heads/main')).split(/\s/)[0]!;
+    await writeFile(pushLog, '');
+    const started = performance.now();
+    const runs = await inParallel(apps, apps.length, (app) => runWorkflow(temporal.client, lab, app, image, `bench-many-${app}`));
+    const wallMs = performance.now() - started;
+    const pushes = (await readFile(pushLog, 'utf8')).split('\n').filter(Boolean).length;
+    log(`  ${count} at once: ${Math.round(wallMs)} ms, ${pushes} pushes`);
+
+    await lab.git('fetch', '--quiet', 'origin');
+    const trailers = await lab.git('log', '--format=%(trailers:key=Promenade-Promotion,valueonly)', `${before}..origin/main`);
+    const landed = trailers.split('\n').filter((l) => l.startsWith('bench-many-')).length;
+    const files = await showMany(
+      join(lab.root, 'inspect'),
+      apps.flatMap((app) => ENVIRONMENTS.map((env) => `origin/main:${env}/${app}/deployment.yaml`)),
+    );
+    const onBranch = files.filter((text) => text.includes(`image: ${image}`)).length;
+    const deployments = (lab.sim.cluster() as { deployments: Array<{ name: string; images: string[] }> }).deployments;
+    const running = deployments.filter((d) => apps.includes(d.name) && d.images[0] === image).length;
+    const expected = apps.length * ENVIRONMENTS.length;
+    const lost = expected - Math.min(onBranch, running, landed);
+    const failed = runs.filter((r) => r.state !== 'promoted').length;
+    const perCommit = pushes / landed;
+    const ratio = wallMs / one.ms;
+
+    return [
+      {
+        scenario: `3. ${count} apps at once: lost updates`,
+        figure: `${lost} lost (${landed}/${expected} commits landed, ${onBranch} manifests and ${running} deployments on the image, ${failed} promotions failed)`,
+        target: '0 lost updates',
+        met: lost === 0 && failed === 0,
+        note: 'checked on the branch (commit trailers, every manifest) and in the simulated cluster',
+      },
+      {
+        scenario: '3. push attempts per commit',
+        figure: `${perCommit.toFixed(2)} (${pushes} pushes for ${landed} commits)`,
+        target: '<= 1.2',
+        met: perCommit <= 1.2,
+        note: 'every `git push` the worker ran, counted by a git wrapper on its PATH',
+      },
+      {
+        scenario: '3. wall time vs one promotion',
+        figure: `${(wallMs / 1000).toFixed(1)} s = ${ratio.toFixed(1)}x one promotion (${(one.ms / 1000).toFixed(1)} s)`,
+        target: '< 10x',
+        met: ratio < 10,
+        note: `one worker process, dev/staging/prod per app, no approval gate (prod approval: false), soak 0`,
+      },
+    ];
+  } finally {
+    await lab.close();
+  }
+}
