@@ -36,6 +36,8 @@ interface AppRuntime {
   selfHealTimer?: NodeJS.Timeout;
   liveUpdateQueued: boolean;
   awaitingPostOpRefresh: boolean;
+  /** Bumped whenever an operation applies or ends, so a reconcile that straddled it is redone. */
+  opEpoch: number;
 }
 
 /**
@@ -148,6 +150,7 @@ export class Controller {
           const current = this.store.get(name);
           const s = current?.status?.operationState;
           if (!current || !s || rt.opToken !== token) return;
+          rt.opEpoch += 1;
           s.phase = 'Failed';
           s.message = 'Operation terminated';
           s.finishedAt = rfc3339();
@@ -162,7 +165,7 @@ export class Controller {
   private runtime(name: string): AppRuntime {
     let rt = this.runtimes.get(name);
     if (!rt) {
-      rt = { reconciling: false, opToken: 0, holdMs: 0, liveUpdateQueued: false, awaitingPostOpRefresh: false };
+      rt = { reconciling: false, opToken: 0, holdMs: 0, liveUpdateQueued: false, awaitingPostOpRefresh: false, opEpoch: 0 };
       this.runtimes.set(name, rt);
     }
     return rt;
@@ -186,6 +189,8 @@ export class Controller {
     // must not trust cached refs); an earlier one could have read git before the push.
     const answersRefresh = Boolean(app.metadata.annotations?.[REFRESH_ANNOTATION]);
     fresh ||= answersRefresh;
+    const rt = this.runtime(name);
+    const epoch = rt.opEpoch;
     let desired: Desired | undefined;
     let failure: string | undefined;
     try {
@@ -198,6 +203,11 @@ export class Controller {
     if (!current || this.stopped) return;
     if (this.faults.controllerPaused) {
       this.parked.push(() => this.requestRefresh(name, fresh));
+      return;
+    }
+    if (rt.opEpoch !== epoch) {
+      // An operation applied while git was read: this comparison may predate it.
+      rt.again = { fresh: true };
       return;
     }
     const status = (current.status ??= {});
@@ -358,6 +368,7 @@ export class Controller {
       outcome = { ok: false, message: `ComparisonError: ${(err as Error).message}` };
     }
     if (this.store.get(name) !== app || rt.opToken !== token || state.phase !== 'Running') return;
+    rt.opEpoch += 1;
     const now = rfc3339();
     state.syncResult = { revision, source: structuredClone(source), ...(outcome.resources ? { resources: outcome.resources } : {}) };
     if (outcome.ok) {
@@ -415,6 +426,16 @@ export class Controller {
   }
 
   private schedulePostOperationRefresh(name: string): void {
+    const app = this.store.get(name);
+    const status = app?.status;
+    const finishedAt = status?.operationState?.finishedAt;
+    // Timestamps have whole seconds: a reconcile earlier in the same second as finishedAt
+    // would read as "reconciled after the operation". Report it a second earlier so that
+    // `reconciledAt >= finishedAt` holds only once the follow-up refresh ran.
+    if (app && status?.reconciledAt && finishedAt && status.reconciledAt >= finishedAt) {
+      status.reconciledAt = rfc3339(Date.parse(finishedAt) - 1000);
+      this.store.commit(app);
+    }
     const rt = this.runtime(name);
     rt.awaitingPostOpRefresh = true;
     clearTimeout(rt.refreshTimer);

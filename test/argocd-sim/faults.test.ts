@@ -31,7 +31,7 @@ describe('run-time faults', () => {
     expect((await client.sync('myapp-staging')).status).toBe(200);
     const succeeded = await client.waitFor('myapp-staging', (a) => settled(a) && a.status.operationState?.phase === 'Succeeded', 5000);
     expect(succeeded.status.operationState.syncResult.revision).toBe(sha);
-    expect(succeeded.status.sync.status).toBe('Synced');
+    expect(succeeded.status.sync.status, JSON.stringify(succeeded.status)).toBe('Synced');
     expect(succeeded.status.health.status).toBe('Progressing');
     const degraded = await client.waitFor('myapp-staging', (a) => a.status.health.status === 'Degraded', 5000);
     expect(deploymentHealth(degraded)).toEqual({ status: 'Degraded', message: 'Deployment "myapp" exceeded its progress deadline' });

@@ -80,9 +80,9 @@ describe('the races a client must survive', () => {
 
   it('4: Succeeded comes before the rollout and before status is reconciled', async () => {
     const { client, repo, sim } = lab;
+    await client.waitFor('myapp-prod', (a) => settled(a) && a.status.health.status === 'Healthy', 8000);
     repo.write('prod/myapp/deployment.yaml', deployment('prod', 3, 'nginx:1.25'));
     const sha = repo.push('prod: nginx 1.25');
-    await client.waitFor('myapp-prod', (a) => settled(a), 5000);
     const before = (await client.app('myapp-prod', '?refresh=normal')).body;
     expect(before.status.sync).toMatchObject({ status: 'OutOfSync', revision: sha });
     expect(before.status.health.status).toBe('Healthy');

@@ -114,7 +114,7 @@ export const FAST: ArgoCDSimulatorOptions = {
   syncDurationMs: 100,
   postOperationRefreshMs: 200,
   selfHealTimeoutMs: 300,
-  refreshTimeoutMs: 3000,
+  refreshTimeoutMs: 10_000,
 };
 
 export async function startLab(
