@@ -82,7 +82,8 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });
-      return { revision: result.revision, health: result.health, syncedAt: result.syncedAt, requests: result.requests };
+      // Argo CD may have deployed a later head that still carries our commit and image: record what it synced.
+      return { revision: result.deployedRevision ?? result.revision, health: result.health, syncedAt: result.syncedAt, requests: result.requests };
     },
 
     async verifyHealth({ environment: env, revision, soakSeconds }) {
