@@ -1,0 +1,65 @@
+// No Docker engine runs here, so the compose file is checked against the code instead: the services, ports and
+// variables it sets must be the ones the worker, the CLI and the dev server actually use.
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { settingsFromEnv } from '../../src/activities/index.js';
+import { CREDENTIAL_ENV } from '../../src/activities/git/workspace.js';
+import { temporalSettingsFromEnv } from '../../src/connection.js';
+import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/promotion.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/stack/dev-server.js';
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  depends_on?: string[];
+}
+const compose = parse(await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, Service> };
+
+/** What `docker compose` would pass with nothing set in the shell: `${X:-default}` becomes its default. */
+function resolved(env: Record<string, string>, shell: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] ?? fallback)]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  const { temporal, worker } = compose.services;
+  const sim = compose.services['argocd-sim'];
+
+  it('runs the Temporal dev server with its UI and exactly the search attributes the workflow upserts', () => {
+    expect(temporal.command?.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(temporal.command).toContain('0.0.0.0');
+    expect(temporal.ports).toEqual(['7233:7233', '8233:8233']);
+    const flags = temporal.command!.filter((_, i, all) => all[i - 1] === '--search-attribute').flatMap((v) => ['--search-attribute', v]);
+    expect(flags).toEqual(SEARCH_ATTRIBUTE_FLAGS);
+    expect(Object.values(SEARCH_ATTRIBUTES).every((name) => temporal.command!.includes(`${name}=Keyword`))).toBe(true);
+  });
+
+  it('configures the worker through the same variables the bare worker reads', () => {
+    expect(worker.build).toBe('.');
+    expect(worker.depends_on).toContain('temporal');
+    const env = resolved(worker.environment!, { ARGOCD_AUTH_TOKEN: 'token-from-shell', PROMENADE_REPOSITORY: 'https://git.example.com/gitops.git' });
+
+    const temporalSettings = temporalSettingsFromEnv(env);
+    expect(temporalSettings.connectionOptions.address).toBe('temporal:7233');
+    expect(temporalSettings.namespace).toBe('default');
+    expect(env.PROMENADE_TASK_QUEUE).toBe(TASK_QUEUE);
+
+    const settings = settingsFromEnv(env);
+    expect(settings.argocd.baseUrl).toBe('http://argocd-sim:8090');
+    expect(settings.argocd.token).toBe('token-from-shell');
+    expect(settings.defaultRepository).toBe('https://git.example.com/gitops.git');
+    expect(Object.keys(env)).toEqual(expect.arrayContaining([CREDENTIAL_ENV.username, CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']));
+    // No secret is written into the file itself: every credential comes from the shell.
+    for (const name of ['ARGOCD_AUTH_TOKEN', CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']) expect(worker.environment![name]).toMatch(/^\$\{\w+:-\}$/);
+  });
+
+  it('puts the simulator where the worker looks for Argo CD by default', () => {
+    expect(sim.command).toEqual(expect.arrayContaining(['argocd-sim', '--port', '8090', '--host', '0.0.0.0']));
+    expect(sim.ports).toEqual(['8090:8090']);
+  });
+});
