@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,12 +71,7 @@ export class GitSource {
     const running = this.inflightRefs.get(repoURL);
     if (running && (!fresh || running.startedAt >= requestedAt)) return running.table;
     const startedAt = Date.now();
-    const table = git(['ls-remote', this.remote(repoURL)]).then((out) => {
-      const refs = new Map<string, string>();
-      for (const line of out.toString('utf8').split('\n')) {
-        const [sha, name] = line.split('\t');
-        if (sha && name) refs.set(name, sha);
-      }
+    const table = this.listRefs(repoURL).then((refs) => {
       const result = { at: startedAt, refs };
       const newest = this.refTables.get(repoURL);
       if (!newest || newest.at <= startedAt) this.refTables.set(repoURL, result);
@@ -88,6 +84,22 @@ export class GitSource {
     };
     table.then(done, done);
     return table;
+  }
+
+  /** Local repositories are read straight from their ref files (no process); remotes via ls-remote. */
+  private async listRefs(repoURL: string): Promise<Map<string, string>> {
+    const local = this.localPath(repoURL);
+    if (local) {
+      const refs = await readRefFiles(await localGitDir(local)).catch(() => undefined);
+      if (refs) return refs;
+    }
+    const out = await git(['ls-remote', this.remote(repoURL)]);
+    const refs = new Map<string, string>();
+    for (const line of out.toString('utf8').split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (sha && name) refs.set(name, sha);
+    }
+    return refs;
   }
 
   private async readTree(repoURL: string, sha: string, dir: string): Promise<TreeFiles> {
@@ -153,6 +165,40 @@ export class GitSource {
     if (url.startsWith('./') || url.startsWith('../')) return resolvePath(url);
     return undefined;
   }
+}
+
+/**
+ * Branches and tags of a local repository from `HEAD`, loose refs and `packed-refs`, as
+ * `ls-remote` would list them. Returns undefined for layouts it does not know (reftable).
+ */
+async function readRefFiles(gitDir: string): Promise<Map<string, string> | undefined> {
+  if (existsSync(join(gitDir, 'reftable'))) return undefined;
+  const refs = new Map<string, string>();
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  let last = '';
+  for (const line of packed.split('\n')) {
+    if (line.startsWith('^') && last) refs.set(`${last}^{}`, line.slice(1).trim());
+    const m = /^([0-9a-f]{40}) (refs\/\S+)$/.exec(line);
+    if (m) refs.set((last = m[2]!), m[1]!);
+  }
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    const entries = await readdir(join(gitDir, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const rel = `${prefix}/${e.name}`;
+      if (e.isDirectory()) await walk(`${dir}/${e.name}`, rel);
+      else {
+        const sha = (await readFile(join(gitDir, dir, e.name), 'utf8').catch(() => '')).trim();
+        if (SHA.test(sha)) refs.set(rel, sha);
+      }
+    }
+  };
+  await walk('refs/heads', 'refs/heads');
+  await walk('refs/tags', 'refs/tags');
+  const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+  const symbolic = /^ref: (\S+)$/.exec(head);
+  const headSha = symbolic ? refs.get(symbolic[1]!) : SHA.test(head) ? head : undefined;
+  if (headSha) refs.set('HEAD', headSha);
+  return refs;
 }
 
 const gitDirs = new Map<string, Promise<string>>();
