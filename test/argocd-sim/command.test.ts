@@ -28,3 +28,39 @@ describe('promenade argocd-sim flags', () => {
     expect(() => parseArgoCDSimulatorArgs(['--bogus'])).toThrow(/^unknown flag '--bogus'/);
   });
 });
+
+describe('runArgoCDSimulatorCommand', () => {
+  it('prints the URL, serves the API and stops cleanly on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const entry = fileURLToPath(new URL('../../src/argocd-sim/command.ts', import.meta.url));
+    const script = `import(${JSON.stringify(entry)}).then((m) => m.runArgoCDSimulatorCommand(['--port', '0', '--admin-password', 'pw']))`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    const login = await fetch(`${url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'pw' }),
+    });
+    expect(login.status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/SIGTERM, stopping/);
+  }, 30_000);
+});
