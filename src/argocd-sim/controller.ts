@@ -327,7 +327,7 @@ export class Controller {
       const rt = this.runtime(app.metadata.name);
       rt.opToken += 1;
       const token = rt.opToken;
-      rt.opTimer = setTimeout(() => this.whenRunning(() => void this.attempt(app.metadata.name, token)), this.timing.syncDurationMs);
+      rt.opTimer = setTimeout(() => this.whenRunning(() => this.runAttempt(app.metadata.name, token)), this.timing.syncDurationMs);
       return;
     }
     this.operationRequested(app.metadata.name);
@@ -341,7 +341,11 @@ export class Controller {
     (app.status ??= {}).operationState = state;
     this.store.commit(app);
     const wait = Math.max(this.timing.syncDurationMs, rt.holdMs);
-    rt.opTimer = setTimeout(() => this.whenRunning(() => void this.attempt(name, token)), wait);
+    rt.opTimer = setTimeout(() => this.whenRunning(() => this.runAttempt(name, token)), wait);
+  }
+
+  private runAttempt(name: string, token: number): void {
+    this.attempt(name, token).catch((err: unknown) => console.error(`argocd-sim: operation on ${name} failed:`, err));
   }
 
   private async attempt(name: string, token: number): Promise<void> {
@@ -367,7 +371,7 @@ export class Controller {
     } catch (err) {
       outcome = { ok: false, message: `ComparisonError: ${(err as Error).message}` };
     }
-    if (this.store.get(name) !== app || rt.opToken !== token || state.phase !== 'Running') return;
+    if (this.stopped || this.store.get(name) !== app || rt.opToken !== token || state.phase !== 'Running') return;
     rt.opEpoch += 1;
     const now = rfc3339();
     state.syncResult = { revision, source: structuredClone(source), ...(outcome.resources ? { resources: outcome.resources } : {}) };
@@ -411,7 +415,7 @@ export class Controller {
             if (current !== app || rt.opToken !== token || state.phase !== 'Running') return;
             delete state.finishedAt;
             this.store.commit(app);
-            rt.opTimer = setTimeout(() => this.whenRunning(() => void this.attempt(name, token)), this.timing.syncDurationMs);
+            rt.opTimer = setTimeout(() => this.whenRunning(() => this.runAttempt(name, token)), this.timing.syncDurationMs);
           }),
         backoff,
       );
