@@ -2,13 +2,15 @@
 //
 // What ends the soak:
 //  - health Degraded -> terminal Degraded, at once (the deployment rolled out and then broke).
-//  - health Missing for longer than missingGraceMs -> terminal Degraded (our objects are gone; a short
-//    Missing happens while an operation recreates something).
+//  - health other than Healthy (Progressing, Missing, Suspended, Unknown) for longer than unhealthyGraceMs ->
+//    terminal Degraded. Kubernetes only marks a Deployment Degraded when a rollout misses its progress
+//    deadline: pods that start crashing after the rollout finished show as Progressing for ever, so a soak
+//    that tolerated Progressing would pass a broken prod. A short dip (a pod restarting) is tolerated, and the
+//    soak never ends on a dip: it waits for Healthy again or for the grace to run out.
 //  - another revision being deployed (an operation, ours or not, to a revision other than ours, started
 //    during the soak) -> the soak ends early with `superseded`: from then on health says nothing about our
 //    revision, and the newer promotion watches its own.
-// Not failures, only recorded: OutOfSync (a newer push, drift), Progressing/Suspended/Unknown health,
-// and self-heal operations to our own revision.
+// Not failures, only recorded: OutOfSync (a newer push, drift) and self-heal operations to our own revision.
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../../failures.js';
 import { ArgoCDApiError, argocdFailure, type ArgoCDClient } from './client.js';
 import { ApplicationFeed } from './feed.js';
@@ -17,14 +19,15 @@ import type { Application } from './types.js';
 
 export interface HealthWatchTuning {
   pollFallbackMs: number;
-  missingGraceMs: number;
+  /** How long the app may be other than Healthy before the soak fails. */
+  unhealthyGraceMs: number;
   progressEveryMs: number;
   unavailableAfterMs: number;
 }
 
 export const DEFAULT_HEALTH_TUNING: HealthWatchTuning = {
   pollFallbackMs: 30_000,
-  missingGraceMs: 20_000,
+  unhealthyGraceMs: 30_000,
   progressEveryMs: 5_000,
   unavailableAfterMs: 90_000,
 };
@@ -98,7 +101,7 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
   const feed = new ApplicationFeed(client, application, project, signal);
   let lastObservationAt = Date.now();
   let lastProgressAt = 0;
-  let missingSince: number | undefined;
+  let unhealthySince: number | undefined;
   let lastKey = '';
   const failure = (e: unknown) => argocdFailure(e, (err) => retryable(RETRYABLE.argocdUnavailable, err.message));
 
@@ -155,16 +158,16 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
             `Argo CD application ${application} became Degraded ${Math.round((now - started) / 1000)}s into the health watch of revision ${revision}: ${degradedMessage(app)}`,
           );
         }
-        if (health === 'Missing') {
-          missingSince ??= now;
-          if (now - missingSince >= tuning.missingGraceMs) {
+        if (health !== 'Healthy') {
+          unhealthySince ??= now;
+          if (now - unhealthySince >= tuning.unhealthyGraceMs) {
             throw terminal(
               TERMINAL.degraded,
-              `Argo CD application ${application} has been Missing for ${Math.round((now - missingSince) / 1000)}s during the health watch of revision ${revision}: ${app.status?.health?.message || 'its resources are gone'}`,
+              `Argo CD application ${application} has been ${health} for ${Math.round((now - unhealthySince) / 1000)}s during the health watch of revision ${revision}: ${app.status?.health?.message || (health === 'Missing' ? 'its resources are gone' : 'not Healthy')}`,
             );
           }
         } else {
-          missingSince = undefined;
+          unhealthySince = undefined;
         }
         if (input.onProgress && (now - lastProgressAt >= tuning.progressEveryMs || transitions.length === 1 && lastProgressAt === 0)) {
           lastProgressAt = now;
@@ -179,10 +182,10 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
           });
         }
       }
-      if (now >= end) return summary(app, false);
+      if (now >= end && unhealthySince === undefined) return summary(app, false);
 
-      let wait = Math.min(end - now, tuning.progressEveryMs);
-      if (missingSince !== undefined) wait = Math.min(wait, missingSince + tuning.missingGraceMs - now);
+      let wait = Math.max(0, Math.min(end - now, tuning.progressEveryMs));
+      if (unhealthySince !== undefined) wait = Math.min(Math.max(wait, 20), unhealthySince + tuning.unhealthyGraceMs - now);
       const changed = await feed.waitForChange(version, Math.max(wait, 20));
       if (!changed && Date.now() - Math.max(feed.lastUpdateAt, lastObservationAt) >= tuning.pollFallbackMs) {
         try {

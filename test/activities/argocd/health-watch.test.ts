@@ -22,7 +22,7 @@ async function setup() {
     revision: OURS,
     durationMs: 600,
     onProgress: (p) => progress.push(p),
-    tuning: { pollFallbackMs: 300, missingGraceMs: 200, progressEveryMs: 100 },
+    tuning: { pollFallbackMs: 300, unhealthyGraceMs: 200, progressEveryMs: 100 },
     ...over,
   });
   return { argo, client, progress, input };
@@ -77,7 +77,27 @@ describe('watchHealth', () => {
     setTimeout(() => argo.mutate((a) => void (a.status!.health = { status: 'Missing' })), 50);
     const f = await failureOf(watchHealth(client, input({ durationMs: 5_000 })));
     expect(f.type).toBe('Degraded');
-    expect(f.message).toMatch(/Missing for/);
+    expect(f.message).toMatch(/has been Missing for/);
+  });
+
+  it('pods crashing after the rollout show as Progressing, never Degraded: a lasting Progressing fails the soak', async () => {
+    const { argo, client, input } = await setup();
+    const crashing = { status: 'Progressing', message: 'Waiting for rollout to finish: 1 of 3 updated replicas are available...' };
+    setTimeout(() => argo.mutate((a) => void (a.status!.health = crashing)), 50);
+    const f = await failureOf(watchHealth(client, input({ durationMs: 5_000 })));
+    expect(f.type).toBe('Degraded');
+    expect(f.message).toMatch(/has been Progressing for 0s .*: Waiting for rollout to finish: 1 of 3/);
+  });
+
+  it('a soak does not end on a dip: it waits for Healthy again', async () => {
+    const { argo, client, input } = await setup();
+    setTimeout(() => argo.mutate((a) => void (a.status!.health = { status: 'Progressing' })), 50);
+    setTimeout(() => argo.mutate((a) => void (a.status!.health = { status: 'Healthy' })), 180);
+    const started = Date.now();
+    const s = await watchHealth(client, input({ durationMs: 100 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(170);
+    expect(s.finalHealth).toBe('Healthy');
+    expect(s.transitions.map((t) => t.health)).toEqual(['Healthy', 'Progressing', 'Healthy']);
   });
 
   it('OutOfSync from a newer push is recorded, not a failure', async () => {
