@@ -45,6 +45,8 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     namespace: temporal.namespace,
     taskQueue: env.PROMENADE_TASK_QUEUE,
     activities,
+    // A bundle built ahead of time (bundleWorkflowCode) saves every worker start the webpack step.
+    ...(env.PROMENADE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.PROMENADE_WORKFLOW_BUNDLE } } : {}),
   });
   console.log(`promenade worker polling task queue "${env.PROMENADE_TASK_QUEUE ?? TASK_QUEUE}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running activities finish, then resolves.

@@ -88,6 +88,8 @@ export interface PromotionEnvironmentOptions {
   applications?: Application[];
   /** Runs after the repository is seeded and before Argo CD sees it (add manifests with e.git). */
   beforeApplications?: (env: { root: string; git: (...args: string[]) => Promise<string> }) => Promise<void>;
+  /** A Temporal server of the test's own (e.g. one it restarts) instead of the run's shared dev server. */
+  temporalAddress?: string;
 }
 
 export async function createPromotionEnvironment(options: PromotionEnvironmentOptions = {}): Promise<PromotionEnvironment> {
@@ -118,7 +120,7 @@ export async function createPromotionEnvironment(options: PromotionEnvironmentOp
   const argocdToken = await argocdSessionToken(sim.url, 'admin', 'admin');
   await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token: argocdToken, insecure: false }), applications as never);
 
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID()}`;
@@ -139,6 +141,7 @@ export async function createPromotionEnvironment(options: PromotionEnvironmentOp
     PROMENADE_REPOSITORY: repositoryUrl,
     ARGOCD_SERVER: sim.url,
     ARGOCD_AUTH_TOKEN: argocdToken,
+    PROMENADE_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
   };
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
