@@ -18,6 +18,15 @@ describe('promotion workflow', () => {
     const handle = await env.promote({ app: 'myapp', image: 'nginx:1.25.1', metadata: { 'ci-run': 'https://ci.example.com/run/42' } });
     const waiting = await env.waitForState(handle.workflowId, ['awaiting-approval']);
     expect(waiting.currentStage).toBe('approval');
+    // What the Web UI's list shows with the query PromotionState = "awaiting-approval".
+    const query = `PromotionState = "awaiting-approval" AND PromotionApp = "myapp" AND TaskQueue = "${env.taskQueue}"`;
+    let listed: string[] = [];
+    for (let i = 0; i < 50 && listed.length === 0; i++) {
+      listed = [];
+      for await (const wf of env.client.workflow.list({ query })) listed.push(wf.workflowId);
+      if (listed.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed).toEqual([handle.workflowId]);
     expect(env.deployedImage('dev')).toBe('nginx:1.25.1');
     expect(env.deployedImage('staging')).toBe('nginx:1.25.1');
     expect(env.deployedImage('prod')).toBe('nginx:latest');
