@@ -16,7 +16,7 @@ import type { WorkspaceOptions } from '../src/activities/git/workspace.js';
 import { startPromotion } from '../src/client/start-promotion.js';
 import type { AppPipeline } from '../src/config/pipeline.js';
 import { TRAILER_IMAGE } from '../src/promotion.js';
-import { statusQuery } from '../src/workflows/messages.js';
+import { PROMOTION_STATE_KEY } from '../src/workflows/search-attributes.js';
 import type { Lab } from './lab.js';
 
 const exec = promisify(execFile);
@@ -37,14 +37,16 @@ export async function runWorkflow(client: Client, lab: Lab, app: string, image: 
   result.finally(() => (done = true)).catch(() => {});
   const gated = lab.pipeline(app).environments.some((e) => e.approval);
   if (gated) {
+    // describe() is answered by the server from the run's search attributes: polling it costs the worker nothing,
+    // where a status query every few milliseconds would compete with the promotion for the worker's CPU.
     for (;;) {
       if (done) break;
-      const status = await handle.query(statusQuery).catch(() => undefined);
-      if (status?.state === 'awaiting-approval') {
+      const description = await handle.describe().catch(() => undefined);
+      if (description?.typedSearchAttributes.get(PROMOTION_STATE_KEY) === 'awaiting-approval') {
         await handle.signal('approve', { approver: APPROVER });
         break;
       }
-      await sleep(10);
+      await sleep(20);
     }
   }
   const outcome = await result;
@@ -52,11 +54,20 @@ export async function runWorkflow(client: Client, lab: Lab, app: string, image: 
 }
 
 /** The floor: promenade's own commit and sync-and-wait, called in a row with nothing around them. */
-export async function runFloor(lab: Lab, pipeline: AppPipeline, image: string, promotionId: string, workspace: WorkspaceOptions): Promise<Run> {
+export async function runFloor(
+  lab: Lab,
+  pipeline: AppPipeline,
+  image: string,
+  promotionId: string,
+  workspace: WorkspaceOptions,
+): Promise<Run & { commitMs: number; syncMs: number }> {
   const argocd = new ArgoCDClient(lab.settings.argocd);
   const started = performance.now();
+  let commitMs = 0;
+  let syncMs = 0;
   for (const [index, env] of pipeline.environments.entries()) {
     const stage = index === 0 ? `${env.name}-sync` : `${env.name}-promote`;
+    const t0 = performance.now();
     const commit = await commitChange({
       repository: pipeline.repository,
       branch: pipeline.branch,
@@ -68,6 +79,7 @@ export async function runFloor(lab: Lab, pipeline: AppPipeline, image: string, p
       trailers: [[TRAILER_IMAGE, image], ['Requested-by', 'ci-bot']],
       workspace,
     });
+    const t1 = performance.now();
     await syncAndWait(argocd, {
       application: env.argocd.application,
       project: env.argocd.project,
@@ -78,8 +90,10 @@ export async function runFloor(lab: Lab, pipeline: AppPipeline, image: string, p
       headContainsRevision: (head, ours) =>
         headDeliversRevision({ repository: pipeline.repository, branch: pipeline.branch, head, revision: ours, setter: env.image, image }, workspace),
     });
+    commitMs += t1 - t0;
+    syncMs += performance.now() - t1;
   }
-  return { ms: performance.now() - started, state: 'promoted' };
+  return { ms: performance.now() - started, state: 'promoted', commitMs, syncMs };
 }
 
 /**

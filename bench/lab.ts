@@ -2,10 +2,11 @@
 // repository (generated with git fast-import, so 20,000 commits take seconds), the Argo CD simulator with one
 // Application per app and environment, and a worker on a task queue of its own.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -77,8 +78,29 @@ export interface RepositorySpec {
 
 const ENV_REPLICAS: Record<string, number> = { dev: 1, staging: 2, prod: 3 };
 
-/** A bare repository with the spec's history, written by one `git fast-import` (no working tree, no per-commit process). */
+/**
+ * A bare repository with the spec's history. Long histories are generated once into a cache outside the checkout
+ * and copied: fast-import rewrites a 500-entry tree per commit, which takes minutes on a busy two-core machine.
+ */
 export async function generateRepository(bare: string, spec: RepositorySpec): Promise<string> {
+  if (spec.commits < 1000) {
+    await writeHistory(bare, spec);
+    return `file://${bare}`;
+  }
+  const key = createHash('sha256').update(JSON.stringify([spec.apps, spec.environments, spec.commits, spec.pipeline])).digest('hex').slice(0, 16);
+  const cached = join(process.env.PROMENADE_CACHE_DIR ?? join(homedir(), '.cache', 'promenade'), 'bench-repos', `${key}.git`);
+  if (!existsSync(join(cached, 'HEAD'))) {
+    const partial = `${cached}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(dirname(partial), { recursive: true });
+    await writeHistory(partial, spec);
+    await rename(partial, cached);
+  }
+  await cp(cached, bare, { recursive: true });
+  return `file://${bare}`;
+}
+
+async function writeHistory(bare: string, spec: RepositorySpec): Promise<void> {
   await exec('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
   const chunks: string[] = [];
   const blob = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
@@ -109,14 +131,23 @@ export async function generateRepository(bare: string, spec: RepositorySpec): Pr
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import failed: ${stderr}`))));
     child.stdin.end(chunks.join(''));
   });
-  return `file://${bare}`;
 }
 
-/** A `git` on PATH that appends a line to `log` for every push it runs, then runs the real git. */
-export async function pushCountingGit(dir: string, log: string): Promise<string> {
+/** A `git` on PATH that appends the subcommand of every run to `log` (shell builtins only), then runs the real git. */
+export async function countingGit(dir: string, log: string): Promise<string> {
   const real = (await exec('sh', ['-c', 'command -v git'])).stdout.trim();
   await mkdir(dir, { recursive: true });
-  const script = `#!/bin/sh\nfor a in "$@"; do if [ "$a" = push ]; then echo push >> '${log}'; break; fi; done\nexec '${real}' "$@"\n`;
+  const script = [
+    '#!/bin/sh',
+    'sub=; skip=0',
+    'for a in "$@"; do',
+    '  if [ $skip = 1 ]; then skip=0; continue; fi',
+    '  case "$a" in -c|-C) skip=1 ;; -*) ;; *) sub=$a; break ;; esac',
+    'done',
+    `echo "$sub" >> '${log}'`,
+    `exec '${real}' "$@"`,
+    '',
+  ].join('\n');
   await writeFile(join(dir, 'git'), script);
   await chmod(join(dir, 'git'), 0o755);
   return dir;
@@ -134,7 +165,7 @@ export interface Lab {
   pipeline(app: string): AppPipeline;
   startWorker(options?: { gitEnv?: NodeJS.ProcessEnv }): Promise<Worker>;
   /** `promenade worker` as a child process of its own, so its memory is its own. */
-  spawnWorker(): ChildProcess;
+  spawnWorker(extraEnv?: NodeJS.ProcessEnv): ChildProcess;
   git(...args: string[]): Promise<string>;
   close(): Promise<void>;
 }
@@ -195,7 +226,7 @@ export async function createLab(temporal: Temporal, spec: RepositorySpec): Promi
       workers.push({ worker, running: worker.run(), connection });
       return worker;
     },
-    spawnWorker() {
+    spawnWorker(extraEnv = {}) {
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         TEMPORAL_ADDRESS: temporal.address,
@@ -205,6 +236,7 @@ export async function createLab(temporal: Temporal, spec: RepositorySpec): Promi
         PROMENADE_CACHE_DIR: join(root, 'child-cache'),
         ARGOCD_SERVER: sim.url,
         ARGOCD_AUTH_TOKEN: token,
+        ...extraEnv,
       };
       const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d) => process.env.PROMENADE_BENCH_VERBOSE && process.stderr.write(d));

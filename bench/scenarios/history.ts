@@ -5,8 +5,8 @@ import { createLab, type Temporal } from '../lab.js';
 import { median, type Row } from '../table.js';
 import { appNames, pipelineFor } from './many-apps.js';
 
-const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
-const GATE_FREE = '[dev, staging, { name: prod, approval: false, soak: 0s }]';
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export const GATE_FREE = '[dev, staging, { name: prod, approval: false, soak: 0s }]';
 
 export async function historyScenario(
   temporal: Temporal,
@@ -40,7 +40,7 @@ export async function historyScenario(
     const b = median(times.big);
     const s = median(times.small);
     const ratio = b / s;
-    const commits = await big.git('rev-list', '--count', 'origin/main');
+    const commits = await big.git('--git-dir', big.bare, 'rev-list', '--count', 'main');
     return [
       {
         scenario: `4. history: ${size.historyCommits} commits, ${size.historyApps} apps`,

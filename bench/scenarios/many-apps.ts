@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runWorkflow } from '../contenders.js';
-import { createLab, inParallel, pushCountingGit, type Temporal } from '../lab.js';
+import { createLab, inParallel, countingGit, type Temporal } from '../lab.js';
 import type { Row } from '../table.js';
+import { describeMean, profileRun } from '../profile.js';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
@@ -50,8 +51,8 @@ export async function manyAppsScenario(temporal: Temporal, count: number, log: (
   const pipeline = pipelineFor(apps, '[dev, staging, { name: prod, approval: false, soak: 0s }]');
   const lab = await createLab(temporal, { apps, environments: ENVIRONMENTS, commits: 10, pipeline });
   try {
-    const pushLog = join(lab.root, 'pushes.log');
-    const shim = await pushCountingGit(join(lab.root, 'shim'), pushLog);
+    const gitLog = join(lab.root, 'git.log');
+    const shim = await countingGit(join(lab.root, 'shim'), gitLog);
     await lab.startWorker({ gitEnv: { ...process.env, PATH: `${shim}:${process.env.PATH}` } });
 
     // One promotion alone on the same repository and worker is the yardstick for the burst.
@@ -61,12 +62,19 @@ export async function manyAppsScenario(temporal: Temporal, count: number, log: (
 
     const image = 'registry.local/app:burst';
     const before = (await lab.git('ls-remote', lab.repositoryUrl, 'refs/heads/main')).split(/\s/)[0]!;
-    await writeFile(pushLog, '');
+    await writeFile(gitLog, '');
     const started = performance.now();
     const runs = await inParallel(apps, apps.length, (app) => runWorkflow(temporal.client, lab, app, image, `bench-many-${app}`));
     const wallMs = performance.now() - started;
-    const pushes = (await readFile(pushLog, 'utf8')).split('\n').filter(Boolean).length;
+    const gitRuns = (await readFile(gitLog, 'utf8')).split('\n').filter(Boolean);
+    const pushes = gitRuns.filter((sub) => sub === 'push').length;
+    const bySubcommand = new Map<string, number>();
+    for (const sub of gitRuns) bySubcommand.set(sub, (bySubcommand.get(sub) ?? 0) + 1);
+    const gitProfile = [...bySubcommand].sort(([, a], [, b]) => b - a).map(([sub, k]) => `${sub} ${k}`).join(', ');
     log(`  ${count} at once: ${Math.round(wallMs)} ms, ${pushes} pushes`);
+    const profiles = await inParallel(apps, 16, (app, i) => profileRun(temporal.client, `bench-many-${app}`, runs[i]!.ms));
+    const profile = describeMean(profiles);
+    log(`  mean per promotion (ms): ${profile}`);
 
     await lab.git('fetch', '--quiet', 'origin');
     const trailers = await lab.git('log', '--format=%(trailers:key=Promenade-Promotion,valueonly)', `${before}..origin/main`);
@@ -104,7 +112,7 @@ export async function manyAppsScenario(temporal: Temporal, count: number, log: (
         figure: `${(wallMs / 1000).toFixed(1)} s = ${ratio.toFixed(1)}x one promotion (${(one.ms / 1000).toFixed(1)} s)`,
         target: '< 10x',
         met: ratio < 10,
-        note: `one worker process, dev/staging/prod per app, no approval gate (prod approval: false), soak 0`,
+        note: `one worker process, dev/staging/prod per app, no approval gate (prod approval: false), soak 0; mean time per promotion in each part (ms): ${profile}`,
       },
     ];
   } finally {

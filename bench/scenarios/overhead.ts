@@ -6,6 +6,7 @@ import { createLab, type Temporal } from '../lab.js';
 import type { Row } from '../table.js';
 import { median } from '../table.js';
 import { planStages } from '../../src/workflows/stages.js';
+import { profileRun, type RunProfile } from '../profile.js';
 
 const PIPELINE = `apps:
   myapp:
@@ -39,6 +40,8 @@ export async function overheadScenarios(temporal: Temporal, reps: number, log: (
     await runFloor(lab, pipeline, image(), `bench-floor-warm-${n}`, floorWorkspace);
 
     const workflow: number[] = [];
+    const profiles: RunProfile[] = [];
+    const floorParts: Array<{ commitMs: number; syncMs: number }> = [];
     const floor: number[] = [];
     const ci: number[] = [];
     const requestsPerRun: Array<{ total: number; watch: number; get: number; sync: number }> = [];
@@ -59,8 +62,11 @@ export async function overheadScenarios(temporal: Temporal, reps: number, log: (
             sync: sum((k) => k.endsWith('/sync')),
           });
           workflow.push(run.ms);
+          profiles.push(await profileRun(temporal.client, `bench-${n}`, run.ms));
         } else if (who === 'floor') {
-          floor.push((await runFloor(lab, pipeline, image(), `bench-floor-${n}`, floorWorkspace)).ms);
+          const run = await runFloor(lab, pipeline, image(), `bench-floor-${n}`, floorWorkspace);
+          floor.push(run.ms);
+          floorParts.push(run);
         } else {
           ci.push((await runCiScript(lab, pipeline, image())).ms);
         }
@@ -77,6 +83,14 @@ export async function overheadScenarios(temporal: Temporal, reps: number, log: (
     const worst = Math.max(...perEnv);
     const watchesPerEnv = Math.min(...requestsPerRun.map((r) => r.watch / environments));
     const sample = requestsPerRun[requestsPerRun.length - 1]!;
+    // Medians per part: where the workflow's extra time goes, next to the floor's own commit and sync time.
+    const part = (pick: (p: RunProfile) => number) => Math.round(median(profiles.map(pick)));
+    const act = (type: string) => (p: RunProfile) => p.activities[type] ?? 0;
+    const breakdown =
+      `profile (medians, ms): commitImage ${part(act('commitImage'))} vs floor commit ${Math.round(median(floorParts.map((p) => p.commitMs)))}; ` +
+      `syncEnvironment ${part(act('syncEnvironment'))} vs floor sync ${Math.round(median(floorParts.map((p) => p.syncMs)))}; ` +
+      `only in the workflow: loadPipeline ${part(act('loadPipeline'))}, signalAppLane ${part(act('signalAppLane'))}, ` +
+      `approval gate notice ${part((p) => p.gateMs)}, Temporal (workflow tasks, start, result) ${part((p) => p.orchestrationMs)} over ${part((p) => p.workflowTasks)} workflow tasks`;
     const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))} ms`;
     return {
       workflowMs: w,
@@ -86,7 +100,7 @@ export async function overheadScenarios(temporal: Temporal, reps: number, log: (
           figure: `workflow ${Math.round(w)} ms vs floor ${Math.round(f)} ms: ${pct(over)} over`,
           target: '<= 10% over the floor',
           met: over <= 0.1,
-          note: `medians of ${reps} alternating runs (workflow ${spread(workflow)}, floor ${spread(floor)})`,
+          note: `medians of ${reps} alternating runs (workflow ${spread(workflow)}, floor ${spread(floor)}); ${breakdown}`,
         },
         {
           scenario: '1. overhead per stage',
