@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startArgoCDSimulator, type ArgoCDSimulator, type ArgoCDSimulatorOptions } from '../../src/argocd-sim/index.js';
 import type { Application } from '../../src/argocd-sim/types.js';
+import { seedDeployment } from '../../src/stack/seed-repository.js';
 
 /** The seed lab's gitops repo: a bare remote plus a working clone to push from. */
 export interface SeedRepo {
@@ -17,28 +18,9 @@ export interface SeedRepo {
   cleanup(): void;
 }
 
+/** The seed lab's Deployment for `myapp` in one environment (the same text `npm start` seeds). */
 export function deployment(env: string, replicas: number, image: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: myapp
-  namespace: ${env}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: myapp
-  template:
-    metadata:
-      labels:
-        app: myapp
-    spec:
-      containers:
-      - name: myapp
-        image: ${image}
-        ports:
-        - containerPort: 80
-`;
+  return seedDeployment('myapp', env, replicas, image);
 }
 
 function git(cwd: string, ...args: string[]): string {

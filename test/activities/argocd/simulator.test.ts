@@ -10,6 +10,7 @@ import { startArgoCDSimulator, type ArgoCDSimulator } from '../../../src/argocd-
 import { ArgoCDClient, argocdConfigFromEnv } from '../../../src/activities/argocd/client.js';
 import { syncAndWait, type SyncAndWaitInput } from '../../../src/activities/argocd/sync-and-wait.js';
 import { watchHealth } from '../../../src/activities/argocd/health-watch.js';
+import { seedDeployment } from '../../../src/stack/seed-repository.js';
 
 const REPO_URL = 'https://github.com/example/gitops-repo';
 
@@ -23,27 +24,7 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function deployment(env: string, replicas: number, image: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: myapp
-  namespace: ${env}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: myapp
-  template:
-    metadata:
-      labels:
-        app: myapp
-    spec:
-      containers:
-      - name: myapp
-        image: ${image}
-        ports:
-        - containerPort: 80
-`;
+  return seedDeployment('myapp', env, replicas, image);
 }
 
 const REPLICAS = { dev: 1, staging: 2, prod: 3 } as const;

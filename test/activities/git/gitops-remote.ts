@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { seedDeployment } from '../../../src/stack/seed-repository.js';
 
 export const GIT_ENV = {
   ...process.env,
@@ -18,27 +19,7 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 export function deployment(env: string, app: string, replicas: number, image: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${app}
-  namespace: ${env}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: ${app}
-  template:
-    metadata:
-      labels:
-        app: ${app}
-    spec:
-      containers:
-      - name: ${app}
-        image: ${image}
-        ports:
-        - containerPort: 80
-`;
+  return seedDeployment(app, env, replicas, image);
 }
 
 export interface GitopsRemote {
