@@ -1,22 +1,52 @@
+// `promenade promote`: what CI runs. Starts (or, on a CI retry, attaches to) a promotion, prints its ID and
+// Web UI link, and with --wait follows it to the end and exits with the outcome's code (see exit-codes.ts).
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { connectClient, temporalSettingsFromEnv } from '../connection.js';
 import { startPromotion } from '../client/start-promotion.js';
-import { validatePromotionInput } from '../config/promotion-input.js';
-import type { PromotionResult } from '../promotion.js';
-import { statusQuery } from '../workflows/messages.js';
+import { InvalidInputError, validatePromotionInput } from '../config/promotion-input.js';
+import { TASK_QUEUE, type PromotionInput, type PromotionResult, type PromotionStatus } from '../promotion.js';
 import { parseFlags, UsageError } from './args.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { followPromotion } from './follow.js';
+import { cliTemporalSettings, withTemporal } from './temporal-session.js';
+import { webUiBase, workflowLink } from './web-ui.js';
 
-/** Exit codes of `promote --wait`, one per outcome, so CI can branch on them. */
-export const PROMOTE_EXIT = { promoted: 0, failed: 1, usage: 2, rejected: 3, expired: 4, superseded: 5, rolledBack: 6, rollbackFailed: 7 } as const;
+/** Kept for callers of the first CLI; the same numbers as EXIT. */
+export const PROMOTE_EXIT = {
+  promoted: EXIT.ok,
+  failed: EXIT.failed,
+  usage: EXIT.usage,
+  rejected: EXIT.rejected,
+  expired: EXIT.expired,
+  superseded: EXIT.superseded,
+  rolledBack: EXIT.rolledBack,
+  rollbackFailed: EXIT.rollbackFailed,
+} as const;
 
-export function webUiLink(workflowId: string, namespace: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const base = env.PROMENADE_UI_URL;
-  return base ? `${base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+const OUTCOME_EXIT: Record<string, ExitCode> = {
+  promoted: EXIT.ok,
+  rejected: EXIT.rejected,
+  expired: EXIT.expired,
+  superseded: EXIT.superseded,
+  'rolled-back': EXIT.rolledBack,
+  'rollback-failed': EXIT.rollbackFailed,
+  failed: EXIT.failed,
+};
+
+/** Failure types the workflow ends with, as the state they stand for. */
+const FAILURE_STATE: Record<string, PromotionResult['state'] | 'failed'> = { PromotionRolledBack: 'rolled-back', RollbackFailed: 'rollback-failed' };
+
+export interface PromoteOutcome {
+  workflowId: string;
+  runId: string;
+  link?: string;
+  state: PromotionResult['state'] | 'failed' | 'started';
+  failure?: string;
+  status?: PromotionStatus;
 }
 
-export async function promoteCommand(argv: string[]): Promise<number> {
-  const { flags } = parseFlags(argv, {
+export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  const { flags, positional } = parseFlags(argv, {
     app: { type: 'string' },
     image: { type: 'string' },
     'requested-by': { type: 'string' },
@@ -24,6 +54,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
   });
+  if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" (usage: promenade promote --app <app> --image <ref> [--wait] [--json])`);
   if (!flags.app) throw new UsageError('--app is required (the app named in promenade.yaml, e.g. --app myapp)');
   if (!flags.image) throw new UsageError('--image is required (an image reference, e.g. --image registry.example.com/myapp:1.4.2)');
   const metadata: Record<string, string> = {};
@@ -32,54 +63,61 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     if (eq < 1) throw new UsageError(`--meta takes key=value, got "${pair}"`);
     metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  let input;
+  let input: PromotionInput;
   try {
     input = validatePromotionInput({
       app: flags.app,
       image: flags.image,
-      requestedBy: flags['requested-by'] ?? process.env.GITHUB_ACTOR ?? process.env.GITLAB_USER_LOGIN ?? process.env.USER ?? 'ci',
+      // CI systems name who triggered the run; fall back to them so the audit trail has a person.
+      requestedBy: flags['requested-by'] || env.GITHUB_ACTOR || env.GITLAB_USER_LOGIN || env.USER || 'ci',
       ...(Object.keys(metadata).length ? { metadata } : {}),
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof InvalidInputError) throw new UsageError(err.message);
+    throw err;
   }
-  const settings = temporalSettingsFromEnv();
-  const client = await connectClient(settings);
-  try {
-    const handle = await startPromotion(client, input);
-    const link = webUiLink(handle.workflowId, settings.namespace);
-    if (!flags.json) console.log(`promotion ${handle.workflowId} started${link ? `\n  ${link}` : ''}`);
-    if (!flags.wait) {
-      if (flags.json) console.log(JSON.stringify({ workflowId: handle.workflowId, link }));
-      return PROMOTE_EXIT.promoted;
+  const taskQueue = env.PROMENADE_TASK_QUEUE?.trim() || TASK_QUEUE;
+  return { input, taskQueue, wait: flags.wait ?? false, json: flags.json ?? false };
+}
+
+export async function promoteCommand(argv: string[]): Promise<number> {
+  const args = parsePromoteArgs(argv);
+  const settings = cliTemporalSettings();
+  const uiBase = webUiBase(String(settings.connectionOptions.address), settings.namespace);
+  return withTemporal(settings, async (client) => {
+    const handle = await startPromotion(client, args.input, { taskQueue: args.taskQueue });
+    const runId = handle.firstExecutionRunId;
+    const link = workflowLink(uiBase, settings.namespace, handle.workflowId, runId);
+    const report = (outcome: Omit<PromoteOutcome, 'workflowId' | 'runId' | 'link'>) => {
+      if (args.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId, ...(link ? { link } : {}), ...outcome }));
+    };
+    if (!args.json) console.log(`promotion ${handle.workflowId} started${link ? `\n  ${link}` : ''}`);
+    if (!args.wait) {
+      report({ state: 'started' });
+      return EXIT.ok;
     }
-    let last = '';
-    const follow = setInterval(async () => {
-      try {
-        const status = await handle.query(statusQuery);
-        const line = `${status.state}${status.currentStage ? ` (${status.currentStage})` : ''}`;
-        if (line !== last && !flags.json) console.log(`  ${new Date().toISOString()} ${line}`);
-        last = line;
-      } catch {
-        /* the next tick tries again */
-      }
-    }, 1000);
+
+    const follower = args.json ? undefined : followPromotion(handle, { out: process.stdout, tty: Boolean(process.stdout.isTTY) });
+    let outcome: Omit<PromoteOutcome, 'workflowId' | 'runId' | 'link'>;
     try {
       const result: PromotionResult = await handle.result();
-      if (flags.json) console.log(JSON.stringify({ workflowId: handle.workflowId, ...result }));
-      else console.log(`promotion ${handle.workflowId}: ${result.state}`);
-      return result.state === 'promoted' ? PROMOTE_EXIT.promoted : result.state === 'rejected' ? PROMOTE_EXIT.rejected : result.state === 'expired' ? PROMOTE_EXIT.expired : PROMOTE_EXIT.superseded;
+      outcome = { state: result.state, status: result.status };
     } catch (err) {
-      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+      if (!(err instanceof WorkflowFailedError)) {
+        await follower?.stop();
+        throw err;
+      }
+      const cause = err.cause;
       const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-      const message = cause?.message ?? (err as Error).message;
-      if (flags.json) console.log(JSON.stringify({ workflowId: handle.workflowId, state: type, error: message }));
-      else console.error(`promotion ${handle.workflowId} failed: ${message}`);
-      return type === 'PromotionRolledBack' ? PROMOTE_EXIT.rolledBack : type === 'RollbackFailed' ? PROMOTE_EXIT.rollbackFailed : PROMOTE_EXIT.failed;
-    } finally {
-      clearInterval(follow);
+      const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as PromotionStatus | undefined) : undefined;
+      outcome = { state: (type && FAILURE_STATE[type]) || 'failed', failure: cause?.message ?? err.message, ...(details ? { status: details } : {}) };
     }
-  } finally {
-    await client.connection.close();
-  }
+    await follower?.stop(outcome.status);
+    report(outcome);
+    if (!args.json) {
+      const line = `promotion ${handle.workflowId}: ${outcome.state}${outcome.failure ? `: ${outcome.failure}` : ''}`;
+      (outcome.state === 'promoted' ? console.log : console.error)(line);
+    }
+    return OUTCOME_EXIT[outcome.state] ?? EXIT.failed;
+  });
 }

@@ -1,7 +1,30 @@
-import { connectClient, temporalSettingsFromEnv } from '../connection.js';
+// `promenade status <promotion>`: where a promotion is, what it committed, who approved, what it waits for.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PromotionStatus } from '../promotion.js';
 import { statusQuery } from '../workflows/messages.js';
 import { parseFlags, UsageError } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { cliTemporalSettings, withTemporal } from './temporal-session.js';
+import { webUiBase, workflowLink } from './web-ui.js';
+
+/** A sentence for a person: what has to happen next for this promotion to move. */
+export function waitingFor(id: string, status: PromotionStatus): string | undefined {
+  const stage = status.stages.find((s) => s.stage === status.currentStage);
+  switch (status.state) {
+    case 'awaiting-approval':
+      return `approval (${status.approvals.length} so far): promenade approve '${id}' --by <name>, or promenade reject`;
+    case 'verifying':
+      return `${stage?.environment ?? 'the environment'} to stay healthy through the soak period`;
+    case 'promoting':
+      return stage?.environment ? `Argo CD to sync ${stage.environment} to ${stage.commit ? `commit ${stage.commit.slice(0, 12)}` : 'the new commit'} and report it healthy` : 'the next stage';
+    case 'rolling-back':
+      return 'the revert to sync and become healthy';
+    case 'starting':
+      return 'a worker to pick it up (is `promenade worker` running on this task queue?)';
+    default:
+      return undefined;
+  }
+}
 
 export function formatStatus(id: string, status: PromotionStatus): string {
   const lines = [`${id}: ${status.state}${status.currentStage ? ` at ${status.currentStage}` : ''}`, `  ${status.app} -> ${status.image}, requested by ${status.requestedBy}`];
@@ -11,21 +34,48 @@ export function formatStatus(id: string, status: PromotionStatus): string {
       .join(', ');
     lines.push(`  ${stage.stage.padEnd(16)} ${stage.status}${extra ? `  ${extra}` : ''}`);
   }
-  if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map((a) => a.approver).join(', ')}`);
+  if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map((a) => (a.comment ? `${a.approver} (${a.comment})` : a.approver)).join(', ')}`);
+  if (status.rejections.length) lines.push(`  rejections: ${status.rejections.map((a) => (a.comment ? `${a.approver} (${a.comment})` : a.approver)).join(', ')}`);
   if (status.refused.length) lines.push(`  refused: ${status.refused.map((r) => `${r.approver} (${r.reason})`).join('; ')}`);
+  if (status.failure) lines.push(`  failure: ${status.failure}`);
+  const next = waitingFor(id, status);
+  if (next) lines.push(`  waiting for: ${next}`);
   return lines.join('\n');
+}
+
+export function parsePromotionId(positional: string[], usage: string): string {
+  const [id] = positional;
+  if (!id || positional.length > 1) throw new UsageError(`usage: ${usage}`);
+  if (/[\u0000-\u001f\u007f]/.test(id) || id.length > 1000) throw new UsageError(`"${id.slice(0, 40)}..." is not a promotion ID (see promenade list)`);
+  return id;
+}
+
+/** The query needs a worker; a few seconds is plenty when one is polling, and saying so beats hanging. */
+async function queryStatus(client: Client, id: string): Promise<PromotionStatus> {
+  const handle = client.workflow.getHandle(id);
+  // describe first: it answers "unknown promotion" without waiting on a worker.
+  await handle.describe();
+  try {
+    return await client.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw err;
+    throw new Error(`promotion ${id} exists but no worker answered its status query (${(err as Error).message}); is \`promenade worker\` running?`);
+  }
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { flags, positional } = parseFlags(argv, { json: { type: 'boolean' } });
-  const [workflowId] = positional;
-  if (!workflowId || positional.length > 1) throw new UsageError('usage: promenade status <promotion-id> [--json]');
-  const client = await connectClient(temporalSettingsFromEnv());
-  try {
-    const status = await client.workflow.getHandle(workflowId).query(statusQuery);
-    console.log(flags.json ? JSON.stringify(status, null, 2) : formatStatus(workflowId, status));
-    return 0;
-  } finally {
-    await client.connection.close();
-  }
+  const id = parsePromotionId(positional, 'promenade status <promotion-id> [--json]');
+  const settings = cliTemporalSettings();
+  return withTemporal(
+    settings,
+    async (client) => {
+      const status = await queryStatus(client, id);
+      const link = workflowLink(webUiBase(String(settings.connectionOptions.address), settings.namespace), settings.namespace, id);
+      if (flags.json) console.log(JSON.stringify({ workflowId: id, ...(link ? { link } : {}), waitingFor: waitingFor(id, status) ?? null, ...status }));
+      else console.log(`${formatStatus(id, status)}${link ? `\n  ${link}` : ''}`);
+      return EXIT.ok;
+    },
+    id,
+  );
 }

@@ -1,5 +1,5 @@
 // Starting a promotion from outside (CLI, CI, tests): validates the input before anything reaches Temporal.
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { validatePromotionInput } from '../config/promotion-input.js';
 import { promotionWorkflowId, TASK_QUEUE, type PromotionInput } from '../promotion.js';
 import type { promotion } from '../workflows/promotion.js';
@@ -9,7 +9,7 @@ export async function startPromotion(
   client: Client,
   raw: PromotionInput,
   options: { taskQueue?: string; workflowId?: string } = {},
-): Promise<WorkflowHandle<typeof promotion>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promotion>> {
   const input = validatePromotionInput(raw);
   return client.workflow.start<typeof promotion>('promotion', {
     taskQueue: options.taskQueue ?? TASK_QUEUE,
