@@ -272,7 +272,13 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
         end(stage, 'succeeded');
       } else {
         setState('verifying');
-        await verifyHealth({ environment: environment(stage.environment), revision: record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name).commit!, soakSeconds: environment(stage.environment).soakSeconds });
+        const promoted = record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
+        // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
+        await verifyHealth({
+          environment: environment(stage.environment),
+          revision: promoted.argocdRevision ?? promoted.commit!,
+          soakSeconds: environment(stage.environment).soakSeconds,
+        });
         end(stage, 'succeeded');
         setState('promoting');
       }
