@@ -1,5 +1,6 @@
 // `promenade <command>`: the entry point people and CI run.
 import { UsageError } from './args.js';
+import { CliError, EXIT } from './exit-codes.js';
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<number | void> }> = {
   stack: { summary: 'run the whole local stack (Temporal dev server + UI, GitOps repo, Argo CD simulator, worker) and a demo promotion', run: async (argv) => (await import('./stack.js')).stackCommand(argv) },
@@ -9,13 +10,13 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   } },
   worker: { summary: 'run a promotion worker (Temporal settings from TEMPORAL_* env, Argo CD from ARGOCD_*)', run: async () => (await import('../worker.js')).runWorker() },
   'argocd-sim': { summary: 'run the Argo CD API simulator: --port <p> [--state-dir <dir>]', run: async (argv) => (await import('../argocd-sim/command.js')).runArgoCDSimulatorCommand(argv) },
-  promote: { summary: 'start a promotion: --app <app> --image <ref> [--requested-by <who>] [--meta k=v]', run: async (argv) => (await import('./promote.js')).promoteCommand(argv) },
+  promote: { summary: 'start a promotion: --app <app> --image <ref> [--requested-by <who>] [--meta k=v] [--wait] [--json]', run: async (argv) => (await import('./promote.js')).promoteCommand(argv) },
   approve: { summary: 'approve a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('approve', argv) },
   reject: { summary: 'reject a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('reject', argv) },
   status: { summary: 'show a promotion: <promotion-id> [--json]', run: async (argv) => (await import('./status.js')).statusCommand(argv) },
+  list: { summary: 'list promotions: [--app <app>] [--state awaiting-approval] [--limit <n>] [--json]', run: async (argv) => (await import('./list.js')).listCommand(argv) },
+  bootstrap: { summary: 'lay out a GitOps repository and its Argo CD Applications: --repo <url> --app <app> [--argocd-server <url>]', run: async (argv) => (await import('./bootstrap.js')).bootstrapCommand(argv) },
 };
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
@@ -36,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return (await command.run(rest)) ?? EXIT.ok;
   } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`promenade ${name}: ${err.message}`);
+      return err.exitCode;
+    }
     if (err instanceof UsageError) {
       console.error(`promenade ${name}: ${err.message}`);
       return EXIT.usage;

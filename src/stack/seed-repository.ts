@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const git = promisify(execFile);
@@ -39,10 +39,22 @@ spec:
 `;
 }
 
-export const SEED_PIPELINE = `# promenade: dev -> staging -> approval -> prod, with the defaults
+export function seedPipeline(app: string): string {
+  return `# promenade: dev -> staging -> approval -> prod, with the defaults
 apps:
-  ${SEED_APP}: {}
+  ${app}: {}
 `;
+}
+
+export const SEED_PIPELINE = seedPipeline(SEED_APP);
+
+/** Every file of the lab layout for one app, path relative to the repository root. Shared with `promenade bootstrap`. */
+export function seedLayout(app = SEED_APP): Array<{ path: string; content: string }> {
+  return [
+    ...SEED_ENVIRONMENTS.map((env) => ({ path: `${env.name}/${app}/deployment.yaml`, content: seedDeployment(app, env.name, env.replicas, env.image) })),
+    { path: 'promenade.yaml', content: seedPipeline(app) },
+  ];
+}
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -61,11 +73,10 @@ export async function seedGitopsRepository(barePath: string, options: { branch?:
   const work = await mkdtemp(join(tmpdir(), 'promenade-seed-'));
   try {
     await git('git', ['init', '--quiet', `--initial-branch=${branch}`, work]);
-    for (const env of SEED_ENVIRONMENTS) {
-      await mkdir(join(work, env.name, SEED_APP), { recursive: true });
-      await writeFile(join(work, env.name, SEED_APP, 'deployment.yaml'), seedDeployment(SEED_APP, env.name, env.replicas, env.image));
+    for (const file of seedLayout(SEED_APP)) {
+      await mkdir(dirname(join(work, file.path)), { recursive: true });
+      await writeFile(join(work, file.path), file.content);
     }
-    await writeFile(join(work, 'promenade.yaml'), SEED_PIPELINE);
     const identity = ['-c', 'user.name=promenade', '-c', 'user.email=promenade@localhost'];
     await git('git', ['-C', work, 'add', '.']);
     await git('git', ['-C', work, ...identity, 'commit', '--quiet', '-m', 'Initial GitOps structure']);
