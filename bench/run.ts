@@ -9,7 +9,7 @@ import { waitingScenario } from './scenarios/waiting.js';
 import { renderTable, writeResults, type Row } from './table.js';
 
 export const SIZES = {
-  full: { reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 600_000, finish: 360_000 } },
+  full: { reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 420_000, finish: 420_000 } },
   quick: { reps: 2, apps: 20, historyCommits: 2_000, historyApps: 50, historyReps: 2, waiting: 100, waitingCapMs: { gate: 180_000, finish: 180_000 } },
 };
 
@@ -17,7 +17,12 @@ export async function runBench(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : undefined;
-  const size = quick ? SIZES.quick : SIZES.full;
+  const size = { ...(quick ? SIZES.quick : SIZES.full) };
+  // Counts can be overridden one by one, e.g. `--apps 50 --waiting 300`, for a machine that cannot run them all.
+  for (const key of ['apps', 'waiting', 'historyCommits', 'historyApps', 'reps', 'historyReps'] as const) {
+    const at = argv.indexOf(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (at >= 0) size[key] = Number(argv[at + 1]);
+  }
   const log = (line: string) => console.error(line);
   const startedAt = new Date();
   const temporal = await startTemporal(log);
@@ -32,23 +37,28 @@ export async function runBench(argv: string[]): Promise<number> {
       '- Times are wall-clock medians of alternating runs on a machine shared with other test runs: compare figures within this run, not across runs.',
     ].join('\n'),
   ];
+  const scenarios: Array<{ ids: string[]; title: string; run: () => Promise<Row[]> }> = [
+    { ids: ['1', '2', '5'], title: 'scenarios 1, 2, 5: one promotion, workflow vs floor vs CI script', run: async () => (await overheadScenarios(temporal, size.reps, log)).rows },
+    { ids: ['3'], title: `scenario 3: ${size.apps} promotions of ${size.apps} apps at once`, run: () => manyAppsScenario(temporal, size.apps, log) },
+    { ids: ['4'], title: `scenario 4: ${size.historyCommits} commits and ${size.historyApps} apps vs 10 commits`, run: () => historyScenario(temporal, size, log) },
+    { ids: ['6'], title: `scenario 6: ${size.waiting} promotions waiting for approval`, run: () => waitingScenario(temporal, size.waiting, size.waitingCapMs, log) },
+  ].filter((s) => !only || s.ids.some((id) => only.has(id)));
+  const results = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
   try {
-    if (!only || only.has('1') || only.has('2') || only.has('5')) {
-      log('scenarios 1, 2, 5: one promotion, workflow vs floor vs CI script');
-      const overhead = await overheadScenarios(temporal, size.reps, log);
-      rows.push(...overhead.rows);
-    }
-    if (!only || only.has('3')) {
-      log(`scenario 3: ${size.apps} promotions of ${size.apps} apps at once`);
-      rows.push(...(await manyAppsScenario(temporal, size.apps, log)));
-    }
-    if (!only || only.has('4')) {
-      log(`scenario 4: ${size.historyCommits} commits and ${size.historyApps} apps vs 10 commits`);
-      rows.push(...(await historyScenario(temporal, size, log)));
-    }
-    if (!only || only.has('6')) {
-      log(`scenario 6: ${size.waiting} promotions waiting for approval`);
-      rows.push(...(await waitingScenario(temporal, size.waiting, size.waitingCapMs, log)));
+    for (const [index, scenario] of scenarios.entries()) {
+      log(scenario.title);
+      try {
+        rows.push(...(await scenario.run()));
+      } catch (error) {
+        // One broken scenario must not cost the figures of the others.
+        rows.push({ scenario: scenario.title, figure: `error: ${error instanceof Error ? error.message : String(error)}`, target: '-', met: false });
+      }
+      // Written after every scenario, so an interrupted run still leaves what it measured.
+      if (!only) {
+        const pending = scenarios.slice(index + 1).map((s) => s.ids.join(', '));
+        const partial = pending.length ? [`**Partial run**: scenarios ${pending.join('; ')} had not finished when this was written.`] : [];
+        await writeResults(results, rows, { quick, startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000, notes: [...partial, ...notes], size });
+      }
     }
   } finally {
     await temporal.stop();
@@ -57,10 +67,7 @@ export async function runBench(argv: string[]): Promise<number> {
   console.log(table);
   for (const row of rows) if (row.note) console.log(`\n${row.scenario}: ${row.note}`);
   const seconds = (Date.now() - startedAt.getTime()) / 1000;
-  if (!only) {
-    await writeResults(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), rows, { quick, startedAt, seconds, notes });
-    log('wrote bench/RESULTS.md');
-  }
+  if (!only) log('wrote bench/RESULTS.md');
   log(`bench: ${Math.round(seconds)} s`);
   return rows.some((r) => r.met === false) ? 1 : 0;
 }

@@ -40,7 +40,7 @@ export function machine(): string {
 
 const md = (text: string) => text.replace(/\|/g, '\\|');
 
-export async function writeResults(path: string, rows: Row[], context: { quick: boolean; startedAt: Date; seconds: number; notes: string[] }): Promise<void> {
+export async function writeResults(path: string, rows: Row[], context: { quick: boolean; startedAt: Date; seconds: number; notes: string[]; size: object }): Promise<void> {
   const table = [
     '| scenario | figure | target | met? |',
     '| --- | --- | --- | --- |',
@@ -49,7 +49,7 @@ export async function writeResults(path: string, rows: Row[], context: { quick: 
   const notes = rows.filter((r) => r.note).map((r) => `- **${md(r.scenario)}**: ${r.note}`);
   const text = `# Benchmark results
 
-\`npm run bench${context.quick ? ' -- --quick' : ''}\`, run ${context.startedAt.toISOString()}, ${Math.round(context.seconds)} s in all.
+\`npm run bench${context.quick ? ' -- --quick' : ''}\`, run ${context.startedAt.toISOString()}, ${Math.round(context.seconds)} s in all. Counts: \`${JSON.stringify(context.size)}\`.
 
 ${table}
 
