@@ -23,7 +23,7 @@ export const PROMOTE_EXIT = {
   rollbackFailed: EXIT.rollbackFailed,
 } as const;
 
-const OUTCOME_EXIT: Record<string, ExitCode> = {
+const OUTCOME_EXIT: Record<PromoteOutcome['state'], ExitCode> = {
   promoted: EXIT.ok,
   rejected: EXIT.rejected,
   expired: EXIT.expired,
@@ -31,7 +31,12 @@ const OUTCOME_EXIT: Record<string, ExitCode> = {
   'rolled-back': EXIT.rolledBack,
   'rollback-failed': EXIT.rollbackFailed,
   failed: EXIT.failed,
+  started: EXIT.ok,
 };
+
+export function exitCodeFor(state: PromoteOutcome['state']): ExitCode {
+  return OUTCOME_EXIT[state] ?? EXIT.failed;
+}
 
 /** Failure types the workflow ends with, as the state they stand for. */
 const FAILURE_STATE: Record<string, PromotionResult['state'] | 'failed'> = { PromotionRolledBack: 'rolled-back', RollbackFailed: 'rollback-failed' };
@@ -118,6 +123,6 @@ export async function promoteCommand(argv: string[]): Promise<number> {
       const line = `promotion ${handle.workflowId}: ${outcome.state}${outcome.failure ? `: ${outcome.failure}` : ''}`;
       (outcome.state === 'promoted' ? console.log : console.error)(line);
     }
-    return OUTCOME_EXIT[outcome.state] ?? EXIT.failed;
+    return exitCodeFor(outcome.state);
   });
 }

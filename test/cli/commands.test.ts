@@ -1,12 +1,14 @@
 // promote, status, list, approve and reject through the real entry point, against the run's Temporal dev
 // server, a real git remote and the Argo CD simulator; outputs and exit codes are the contract.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Http2Server } from 'node:http2';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { freePort } from '../../src/stack/ports.js';
 import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
-import { expectOneLine, runCli } from './run-cli.js';
+import { expectOneLine, runCli, runInProcess } from './run-cli.js';
 
 // Two of three approvers, like the lab's policy; a timeout long enough for a loaded CI machine.
 const PIPELINE = `apps:
@@ -19,6 +21,7 @@ const PIPELINE = `apps:
         soak: 1s
 `;
 
+const exec = promisify(execFile);
 let env: PromotionEnvironment;
 let cliEnv: NodeJS.ProcessEnv;
 // Unique per run: the IDs are derived from app and image, and the dev server is shared by every test file.
@@ -44,13 +47,15 @@ describe('bad input is refused before anything is contacted', () => {
   ];
   it('exit 2 and a line that says what is wrong', async () => {
     // An address nothing listens on: a command that contacted it would fail with "cannot reach" instead.
-    const unreachable = { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1', ARGOCD_SERVER: 'http://127.0.0.1:1' };
-    const runs = await Promise.all(cases.map(([args]) => runCli(args, unreachable)));
-    runs.forEach((run, i) => {
-      expect(run.code, cases[i]![0].join(' ')).toBe(EXIT.usage);
-      expect(run.stderr).toMatch(cases[i]![1]);
-      expect(run.stderr).not.toMatch(/^\s+at /m);
-    });
+    for (const [args, message] of cases) {
+      const run = await runInProcess(args, { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1', ARGOCD_SERVER: 'http://127.0.0.1:1' });
+      expect(run.code, args.join(' ')).toBe(EXIT.usage);
+      expect(run.stderr).toMatch(message);
+    }
+    // And once through the real entry point: the exit code and stderr a shell sees.
+    const run = await runCli(cases[0]![0], { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(run.code).toBe(EXIT.usage);
+    expect(expectOneLine(run.stderr)).toMatch(cases[0]![1]);
   });
 });
 
@@ -78,11 +83,9 @@ describe('connection problems: one line and a distinct exit code', () => {
   });
 
   it('unknown promotion, unknown namespace', async () => {
-    const [status, approve, namespace] = await Promise.all([
-      runCli(['status', `promote:myapp:nginx:0.0.${tag}`], cliEnv),
-      runCli(['approve', `promote:myapp:nginx:0.0.${tag}`, '--by', 'alice'], cliEnv),
-      runCli(['list'], { ...cliEnv, TEMPORAL_NAMESPACE: `nope-${tag}` }),
-    ]);
+    const status = await runCli(['status', `promote:myapp:nginx:0.0.${tag}`], cliEnv);
+    const approve = await runInProcess(['approve', `promote:myapp:nginx:0.0.${tag}`, '--by', 'alice'], cliEnv);
+    const namespace = await runInProcess(['list'], { ...cliEnv, TEMPORAL_NAMESPACE: `nope-${tag}` });
     expect(status.code).toBe(EXIT.notFound);
     expect(expectOneLine(status.stderr)).toBe(`promenade status: no promotion "promote:myapp:nginx:0.0.${tag}" in Temporal at ${env.workerEnv.TEMPORAL_ADDRESS} (namespace default); \`promenade list\` shows the known ones`);
     expect(approve.code).toBe(EXIT.notFound);
@@ -98,11 +101,9 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     const promoting = runCli(['promote', '--app', 'myapp', '--image', image, '--wait', '--meta', 'pipeline=42'], cliEnv);
     await env.waitForState(id, ['awaiting-approval']);
 
-    const [list, status, statusJson] = await Promise.all([
-      runCli(['list', '--app', 'myapp', '--state', 'awaiting-approval', '--json'], cliEnv),
-      runCli(['status', id], cliEnv),
-      runCli(['status', id, '--json'], cliEnv),
-    ]);
+    const status = await runCli(['status', id], cliEnv);
+    const list = await runInProcess(['list', '--app', 'myapp', '--state', 'awaiting-approval', '--json'], cliEnv);
+    const statusJson = await runInProcess(['status', id, '--json'], cliEnv);
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.stdout) as Array<{ workflowId: string; state: string; app: string; image: string }>;
     expect(rows).toContainEqual(expect.objectContaining({ workflowId: id, state: 'awaiting-approval', app: 'myapp', image }));
@@ -116,7 +117,7 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     expect(parsed).toMatchObject({ workflowId: id, state: 'awaiting-approval', app: 'myapp', image, requestedBy: 'ci-bot' });
     expect(parsed.waitingFor).toMatch(/^approval/);
 
-    const mallory = await runCli(['approve', id, '--by', 'mallory'], cliEnv);
+    const mallory = await runInProcess(['approve', id, '--by', 'mallory'], cliEnv);
     expect(mallory.code).toBe(EXIT.refused);
     expect(expectOneLine(mallory.stderr)).toBe('promenade approve: approve refused: mallory is not an allowed approver');
     const alice = await runCli(['approve', id, '--by', 'alice', '--comment', 'ship it'], cliEnv);
@@ -150,7 +151,7 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     expect(lines.at(-1)).toBe(`promotion ${id}: promoted`);
     expect(env.deployedImage('prod')).toBe(image);
 
-    const late = await runCli(['approve', id, '--by', 'carol'], cliEnv);
+    const late = await runInProcess(['approve', id, '--by', 'carol'], cliEnv);
     expect(late.code).toBe(EXIT.refused);
     expect(expectOneLine(late.stderr)).toMatch(/promotion .* has ended \(completed\)/);
   });
@@ -160,8 +161,11 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     const id = `promote:myapp:${image}`;
     const promoting = runCli(['promote', '--app', 'myapp', '--image', image, '--wait', '--json'], cliEnv);
     await env.waitForState(id, ['awaiting-approval']);
-    const carol = await runCli(['reject', id, '--by', 'carol', '--comment', 'not this week'], cliEnv);
-    expect(carol.code).toBe(0);
+    // The README's plain Temporal CLI equivalents, exactly as written there.
+    const temporal = (...args: string[]) => exec(inject('temporalCli'), [...args, '--address', env.workerEnv.TEMPORAL_ADDRESS!]);
+    const queried = JSON.parse((await temporal('workflow', 'query', '--workflow-id', id, '--name', 'status', '--output', 'json')).stdout);
+    expect(JSON.stringify(queried)).toContain('"awaiting-approval"');
+    await temporal('workflow', 'signal', '--workflow-id', id, '--name', 'reject', '--input', '{"approver":"carol","comment":"not this week"}');
     const run = await promoting;
     expect(run.code).toBe(EXIT.rejected);
     const lines = run.stdout.trim().split('\n');
@@ -190,8 +194,10 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ workflowId: `promote:myapp:${image}`, state: 'started' });
     await env.waitForState(`promote:myapp:${image}`, ['awaiting-approval']);
-    const list = await runCli(['list', '--app', 'myapp', '--state', 'awaiting-approval'], cliEnv);
+    const list = await runInProcess(['list', '--app', 'myapp', '--state', 'awaiting-approval'], cliEnv);
     expect(list.stdout).toMatch(new RegExp(`^promote:myapp:nginx:1\\.29\\.${tag} +awaiting-approval +\\d{4}-`, 'm'));
-    await runCli(['reject', `promote:myapp:${image}`, '--by', 'alice'], cliEnv);
+    const rejected = await runCli(['reject', `promote:myapp:${image}`, '--by', 'alice', '--comment', 'wrong tag'], cliEnv);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout.trim()).toBe(`rejected promote:myapp:${image} as alice (0/2 approvals)`);
   });
 });

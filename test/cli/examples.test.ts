@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
-import { runCli } from './run-cli.js';
+import { runCli, runInProcess } from './run-cli.js';
 
 const PIPELINE = `apps:
   myapp:
@@ -62,7 +62,7 @@ describe('CI examples', () => {
     const id = `promote:myapp:${image}`;
     const running = runCli(args, { ...env.workerEnv, ...jobEnv, TEMPORAL_API_KEY: undefined, GITHUB_ACTOR: 'octocat' });
     await env.waitForState(id, ['awaiting-approval']);
-    expect((await runCli(['approve', id, '--by', 'alice'], env.workerEnv)).code).toBe(0);
+    expect((await runInProcess(['approve', id, '--by', 'alice'], env.workerEnv)).code).toBe(0);
     const run = await running;
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toContain(`${inject('temporalUiUrl')}/namespaces/default/workflows/`);
@@ -91,7 +91,7 @@ describe('CI examples', () => {
     const id = `promote:myapp:${image}`;
     const running = runCli(args, { ...env.workerEnv, ...variables, GITLAB_USER_LOGIN: 'gitlab-user', GITHUB_ACTOR: '' });
     await env.waitForState(id, ['awaiting-approval']);
-    expect((await runCli(['reject', id, '--by', 'alice', '--comment', 'wrong build'], env.workerEnv)).code).toBe(0);
+    expect((await runInProcess(['reject', id, '--by', 'alice', '--comment', 'wrong build'], env.workerEnv)).code).toBe(0);
     const run = await running;
     expect(run.code).toBe(EXIT.rejected);
     expect(run.stderr.trim()).toBe(`promotion ${id}: rejected`);

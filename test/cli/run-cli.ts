@@ -31,3 +31,27 @@ export function expectOneLine(text: string): string {
   if (lines.length !== 1 || /^\s+at /m.test(text)) throw new Error(`expected one line, got:\n${text}`);
   return lines[0]!;
 }
+
+/**
+ * The same command in this process, for the many calls of one test where another process start proves nothing
+ * new (each costs seconds on a loaded machine). Swaps process.env while it runs: call one at a time.
+ */
+export async function runInProcess(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const { runCommand } = await import('../../src/cli/commands.js');
+  const saved = process.env;
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  process.env = { ...env };
+  console.log = (...parts: unknown[]) => void out.push(`${parts.join(' ')}\n`);
+  console.error = (...parts: unknown[]) => void err.push(`${parts.join(' ')}\n`);
+  try {
+    const code = await runCommand(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.env = saved;
+    console.log = log;
+    console.error = error;
+  }
+}
