@@ -133,7 +133,17 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     }
   });
 
-  const pipeline = await loadPipeline({ app: input.app, repository: input.repository });
+  let pipeline: AppPipeline;
+  try {
+    pipeline = await loadPipeline({ app: input.app, repository: input.repository });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Without this the run fails with the bare "Activity task failed" and its status reads "starting" for ever.
+    const reason = failureMessage(err);
+    status.failure = `start: ${reason}`;
+    setState('failed');
+    throw promotionFailure(`start failed: ${reason}; nothing committed`, err, status);
+  }
   const plan = planStages(pipeline);
   status.stages = initialRecords(plan);
   const record = (name: string): StageRecord => status.stages.find((s) => s.stage === name)!;
