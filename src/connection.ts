@@ -12,7 +12,8 @@ export interface TemporalSettings {
 export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars });
-  return { connectionOptions: { address: 'localhost:7233', ...connectionOptions }, namespace: namespace ?? 'default' };
+  // envconfig reports an unset TEMPORAL_ADDRESS as an explicit undefined, which would override a spread default.
+  return { connectionOptions: { ...connectionOptions, address: connectionOptions.address || 'localhost:7233' }, namespace: namespace ?? 'default' };
 }
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {

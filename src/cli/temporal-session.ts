@@ -18,9 +18,7 @@ export function cliTemporalSettings(env: NodeJS.ProcessEnv = process.env): Tempo
   } catch (err) {
     throw new CliError(`Temporal settings are invalid: ${(err as Error).message} (check TEMPORAL_* variables and TEMPORAL_PROFILE / temporal.toml)`, EXIT.usage);
   }
-  // envconfig reports an unset TEMPORAL_ADDRESS as an explicit undefined, which overrides a spread default.
-  const address = settings.connectionOptions.address || 'localhost:7233';
-  settings = { ...settings, connectionOptions: { ...settings.connectionOptions, address } };
+  const address = settings.connectionOptions.address!;
   if (!/^[^\s:/]+:\d{1,5}$/.test(address) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(address)) {
     throw new CliError(`TEMPORAL_ADDRESS must be host:port, got "${address}"`, EXIT.usage);
   }
