@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal } from '../../src/workflows/messages.js';
 import type { PromotionEnvironment } from '../support/promotion-environment.js';
 import { count, recordFigures } from './figures.js';
-import { BASE_IMAGE, assertLinear, auditLedger, createServicesEnvironment, outcomeOf, remoteTip } from './support.js';
+import { BASE_IMAGE, assertLinear, auditLedger, commitAsHuman, createServicesEnvironment, outcomeOf, remoteFile, remoteTip } from './support.js';
 
 const ROUNDS = 3;
 type Fault = 'prod degraded' | 'soak failure' | 'soak failure, commits on top';
@@ -55,7 +55,7 @@ describe('rollback', () => {
           if (fault !== 'prod degraded') {
             await env.waitForState(handle.workflowId, ['verifying'], 120_000);
             if (fault === 'soak failure, commits on top') {
-              await env.commitFile(`notes/${app}-${round}.md`, `unrelated ${round}\n`, `Unrelated change ${round}`);
+              await commitAsHuman(env, `notes/${app}-${round}.md`, `unrelated ${round}\n`, `Unrelated change ${round}`);
               unrelated++;
             }
             env.sim.faults.failImages(image, 'crash');
@@ -66,15 +66,15 @@ describe('rollback', () => {
           expect(outcome.failure?.message).toMatch(/rolled back prod \([0-9a-f]{12}\)/);
           expect(env.deployedImage('prod', app)).toBe(BASE_IMAGE);
           expect(appStatus(`${app}-prod`)).toEqual({ sync: 'Synced', health: 'Healthy' });
-          expect(await env.git('show', `origin/main:prod/${app}/deployment.yaml`)).toContain(`image: ${BASE_IMAGE}\n`);
+          expect(await remoteFile(env, `prod/${app}/deployment.yaml`)).toContain(`image: ${BASE_IMAGE}\n`);
           // Staging is known good and keeps the new image: only the failed environment is rolled back.
-          expect(await env.git('show', `origin/main:staging/${app}/deployment.yaml`)).toContain(`image: ${image}\n`);
+          expect(await remoteFile(env, `staging/${app}/deployment.yaml`)).toContain(`image: ${image}\n`);
         }),
       );
     }
     for (let round = 1; round <= ROUNDS; round++) {
-      const note = await env.git('show', `origin/main:notes/r-on-top-${round}.md`).catch(() => '');
-      if (note !== `unrelated ${round}`) lost++;
+      const note = await remoteFile(env, `notes/r-on-top-${round}.md`).catch(() => '');
+      if (note !== `unrelated ${round}\n`) lost++;
     }
     const audit = await auditLedger(env, expected, startTip);
     await assertLinear(env, startTip);

@@ -1,12 +1,16 @@
 // What the fault scenarios share: an environment of many small services, a scan of every promenade commit on
 // the branch, and a seeded random source so a failing fault schedule can be replayed.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { seedDeployment } from '../../src/stack/seed-repository.js';
 import type { PromotionResult } from '../../src/promotion.js';
 import { createPromotionEnvironment, type PromotionEnvironment, type PromotionEnvironmentOptions } from '../support/promotion-environment.js';
+
+const exec = promisify(execFile);
 
 export interface ServiceEnvironment {
   name: string;
@@ -117,6 +121,31 @@ export async function assertLinear(env: PromotionEnvironment, startTip: string):
   await env.git('merge-base', '--is-ancestor', startTip, 'origin/main');
   const merges = await env.git('rev-list', '--merges', '--count', `${startTip}..origin/main`);
   if (merges !== '0') throw new Error(`${merges} merge commits since ${startTip}`);
+}
+
+/** A file as the remote branch has it now, read from the bare repository itself (safe from parallel callers). */
+export async function remoteFile(env: PromotionEnvironment, path: string): Promise<string> {
+  const { stdout } = await exec('git', ['--git-dir', join(env.root, 'gitops.git'), 'show', `main:${path}`]);
+  return stdout;
+}
+
+/** A human's commit on the branch, pushed without force; when it loses a race to promenade it rebases and pushes again. */
+export async function commitAsHuman(env: PromotionEnvironment, path: string, content: string, message: string): Promise<string> {
+  try {
+    return await env.commitFile(path, content, message);
+  } catch (err) {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      await sleep(200 * attempt);
+      try {
+        await env.git('pull', '--quiet', '--rebase');
+        await env.git('push', '--quiet', 'origin', 'HEAD:main');
+        return await env.git('rev-parse', 'HEAD');
+      } catch {
+        /* lost another race */
+      }
+    }
+    throw err;
+  }
 }
 
 export async function remoteTip(env: PromotionEnvironment): Promise<string> {
