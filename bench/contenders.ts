@@ -49,8 +49,12 @@ export async function runWorkflow(client: Client, lab: Lab, app: string, image: 
       await sleep(20);
     }
   }
-  const outcome = await result;
-  return { ms: performance.now() - started, state: outcome.state };
+  // A failed promotion is a result to count, not a reason to abort the scenario.
+  const state = await result.then(
+    (outcome) => outcome.state as string,
+    (error: Error) => `failed: ${(error.cause as Error | undefined)?.message ?? error.message}`,
+  );
+  return { ms: performance.now() - started, state };
 }
 
 /** The floor: promenade's own commit and sync-and-wait, called in a row with nothing around them. */
