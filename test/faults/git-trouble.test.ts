@@ -10,7 +10,7 @@ import type { PromotionStatus } from '../../src/promotion.js';
 import { approveSignal } from '../../src/workflows/messages.js';
 import type { PromotionEnvironment } from '../support/promotion-environment.js';
 import { count, recordFigures } from './figures.js';
-import { BASE_IMAGE, assertLinear, auditLedger, commitAsHuman, createServicesEnvironment, outcomeOf, remoteTip, sleep } from './support.js';
+import { BASE_IMAGE, assertLinear, auditLedger, commitAsHuman, createServicesEnvironment, outcomeOf, promenadeCommits, remoteTip, sleep } from './support.js';
 
 const exec = promisify(execFile);
 const RACERS = ['g-1', 'g-2', 'g-3', 'g-4'];
@@ -19,7 +19,7 @@ const SOAKED = '{ environments: [{ name: dev, approval: false, soak: 0s }, { nam
 
 let env: PromotionEnvironment;
 let bare: string;
-const WRITER_WINDOW_MS = 30_000;
+const WRITER_WINDOW_MS = 90_000;
 const figures = { promotions: 0, faults: {} as Record<string, number>, states: [] as string[], duplicates: 0, lost: 0, notes: [] as string[] };
 const started = Date.now();
 
@@ -94,11 +94,22 @@ describe('git trouble', () => {
     await sleep(1000);
     const handles = await Promise.all(RACERS.map((app, i) => env.promote({ app, image: `registry.example.com/${app}:4.0.${i}` })));
     const finished = Promise.all(handles.map((h) => outcomeOf(env, h.workflowId)));
-    // A writer that never pauses can starve anyone on a slow machine (each of our landings needs a fetch and a push
-    // between two of its pushes), so it writes for a bounded window; the promotions land during or after it.
-    await Promise.race([finished, sleep(WRITER_WINDOW_MS)]);
+    // The writer keeps pushing until our commits have interleaved with its own for a while, or for a bounded
+    // window: on a loaded machine a writer that never pauses can win every race for longer than a test should wait.
+    let done = false;
+    void finished.finally(() => (done = true));
+    const windowEnd = Date.now() + WRITER_WINDOW_MS;
+    let firstLanded: number | undefined;
+    while (!done && Date.now() < windowEnd && (firstLanded === undefined || Date.now() < firstLanded + 10_000)) {
+      await sleep(1000);
+      if ((await promenadeCommits(env, startTip)).length > 0) firstLanded ??= Date.now();
+    }
     await writer.stop();
-    const landedDuringWriter = (await auditLedger(env, new Map(), startTip)).commits.length;
+    await env.git('fetch', '--quiet', 'origin');
+    const order = (await env.git('log', '--reverse', '--format=%s', `${startTip}..origin/main`)).split('\n');
+    const lastOther = order.map((subject) => subject.startsWith('other writer')).lastIndexOf(true);
+    // Ours that the other writer's later commits were stacked on: landed in the middle of its pushing.
+    const landedDuringWriter = order.slice(0, lastOther).filter((subject) => subject.startsWith('promote ')).length;
     const outcomes = await finished;
     figures.promotions += RACERS.length;
     figures.states.push(...outcomes.map((o) => o.state));
