@@ -107,7 +107,7 @@ export async function manyAppsScenario(temporal: Temporal, count: number, log: (
         figure: `${perCommit.toFixed(2)} (${pushes} pushes for ${landed} commits)`,
         target: '<= 1.2',
         met: perCommit <= 1.2,
-        note: 'every `git push` the worker ran, counted by a git wrapper on its PATH',
+        note: `every \`git push\` the worker ran, counted by a git wrapper on its PATH; all git processes of the burst: ${gitRuns.length}, ${(gitRuns.length / count).toFixed(1)} per promotion, one at a time on one clone (${gitProfile})`,
       },
       {
         scenario: '3. wall time vs one promotion',
