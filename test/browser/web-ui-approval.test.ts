@@ -7,17 +7,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, labPipeline, type PromotionEnvironment } from '../support/promotion-environment.js';
 
-const PIPELINE = `apps:
-  myapp:
-    environments:
-      - dev
-      - staging
-      - name: prod
-        approval: { approvers: [alice], required: 1, timeout: 10m }
-        soak: 1s
-`;
+const PIPELINE = labPipeline({ approvers: ['alice'], required: 1, timeout: '10m', soak: '1s' });
 
 let env: PromotionEnvironment;
 let browser: BrowserContext;

@@ -6,18 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, labPipeline, type PromotionEnvironment } from '../support/promotion-environment.js';
 import { runCli, runInProcess } from './run-cli.js';
 
-const PIPELINE = `apps:
-  myapp:
-    environments:
-      - dev
-      - staging
-      - name: prod
-        approval: { approvers: [alice], required: 1, timeout: 10m }
-        soak: 1s
-`;
+const PIPELINE = labPipeline({ approvers: ['alice'], required: 1, timeout: '10m', soak: '1s' });
 
 let env: PromotionEnvironment;
 const tag = randomUUID().slice(0, 8);

@@ -38,15 +38,21 @@ export const FAST_SIMULATOR: ArgoCDSimulatorOptions = {
 export const FAST_SYNC: Partial<SyncTuning> = { autoSyncGraceMs: 3000, pollFallbackMs: 2000, hardRefreshAfterMs: 500, hardRefreshEveryMs: 2000, progressEveryMs: 1000 };
 
 /** The lab's pipeline with test-sized waits: two of three approvers, a short soak. */
-export const TEST_PIPELINE = `apps:
+/** The lab's pipeline for `myapp` with a test-sized gate before prod and a short soak. */
+export function labPipeline(gate: { approvers: string[]; required: number; timeout: string; soak: string }): string {
+  return `apps:
   myapp:
     environments:
       - dev
       - staging
       - name: prod
-        approval: { approvers: [alice, bob, carol], required: 2, timeout: 30s }
-        soak: 4s
+        approval: { approvers: [${gate.approvers.join(', ')}], required: ${gate.required}, timeout: ${gate.timeout} }
+        soak: ${gate.soak}
 `;
+}
+
+/** Two of three approvers, a short soak. */
+export const TEST_PIPELINE = labPipeline({ approvers: ['alice', 'bob', 'carol'], required: 2, timeout: '30s', soak: '4s' });
 
 export interface PromotionEnvironment {
   root: string;
