@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { seedDeployment } from '../../../src/stack/seed-repository.js';
+import type { CommitChangeRequest } from '../../../src/activities/git/commit.js';
 
 export const GIT_ENV = {
   ...process.env,
@@ -87,5 +88,20 @@ export function createGitopsRemote(extraApps: number = 0): GitopsRemote {
     cleanup() {
       rmSync(root, { recursive: true, force: true });
     },
+  };
+}
+
+/** A commitChange request for myapp's dev manifest on this remote; tests override what they vary. */
+export function commitRequest(remote: GitopsRemote, overrides: Partial<CommitChangeRequest> = {}): CommitChangeRequest {
+  return {
+    repository: remote.url,
+    branch: 'main',
+    promotionId: 'promo-1',
+    stage: 'dev-sync',
+    setter: { kind: 'container', file: 'dev/myapp/deployment.yaml', container: 'myapp' },
+    image: 'nginx:1.21',
+    message: 'Promote myapp to nginx:1.21 in dev',
+    workspace: { cacheDir: remote.cacheDir },
+    ...overrides,
   };
 }

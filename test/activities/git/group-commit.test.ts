@@ -6,25 +6,13 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitChange, type CommitChangeRequest } from '../../../src/activities/git/commit.js';
 import { Workspace } from '../../../src/activities/git/workspace.js';
-import { createGitopsRemote, git, type GitopsRemote } from './gitops-remote.js';
+import { createGitopsRemote, git, type GitopsRemote, commitRequest } from './gitops-remote.js';
 
 const run = promisify(execFile);
 let remote: GitopsRemote;
 afterEach(() => remote?.cleanup());
 
-function request(overrides: Partial<CommitChangeRequest> = {}): CommitChangeRequest {
-  return {
-    repository: remote.url,
-    branch: 'main',
-    promotionId: 'promo-1',
-    stage: 'dev-sync',
-    setter: { kind: 'container', file: 'dev/myapp/deployment.yaml', container: 'myapp' },
-    image: 'nginx:1.21',
-    message: 'Promote myapp to nginx:1.21 in dev',
-    workspace: { cacheDir: remote.cacheDir },
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<CommitChangeRequest> = {}) => commitRequest(remote, overrides);
 
 describe('concurrent commitChange', () => {
   it('lands 20 concurrent promotions in one process with a couple of pushes', async () => {
