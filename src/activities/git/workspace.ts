@@ -116,6 +116,26 @@ export class Workspace {
     return (await this.git(['rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
   }
 
+  /**
+   * The branch's tip as the remote has it, asked without the clone: no objects move and no lock is taken, so
+   * readers need not queue behind a batch of commits.
+   */
+  async remoteTip(branch: string): Promise<string> {
+    let out: string;
+    try {
+      out = await runGit([...INLINE_CONFIG, 'ls-remote', '--', this.repository, `refs/heads/${branch}`], {
+        cwd: this.cacheDir,
+        env: this.env,
+        secrets: this.secrets,
+      });
+    } catch (error) {
+      throw this.unavailable('ls-remote', error);
+    }
+    const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
+    if (!line) throw terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
+    return line.split('\t')[0]!;
+  }
+
   /** Makes the working tree exactly `commit`, discarding anything a crashed or failed step left behind. */
   async checkout(commit: string): Promise<void> {
     await this.git(['reset', '--quiet', '--hard']);
