@@ -20,6 +20,44 @@ export interface PromotionWorkerOptions {
   /** Pre-built workflow bundle: tests that start many workers bundle once. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  tuning?: WorkerTuning;
+}
+
+export interface WorkerTuning {
+  /**
+   * Workflow runs kept in memory between their tasks. A promotion spends hours parked at its approval gate; once
+   * evicted, its next signal replays a history of a few dozen events, which costs milliseconds. Memory is what a
+   * large cache costs: the SDK's own default (thousands, derived from the heap limit) keeps every parked run.
+   */
+  maxCachedWorkflows: number;
+  /**
+   * Activities running at once. Most of them are Argo CD waits that hold a slot while idle on the watch stream, so
+   * the budget is well above the SDK's 100: a hundred promotions syncing at once must not queue their commits.
+   */
+  maxConcurrentActivityTaskExecutions: number;
+}
+
+export const DEFAULT_TUNING: WorkerTuning = { maxCachedWorkflows: 100, maxConcurrentActivityTaskExecutions: 300 };
+
+const TUNING_ENV: Record<keyof WorkerTuning, string> = {
+  maxCachedWorkflows: 'PROMENADE_MAX_CACHED_WORKFLOWS',
+  maxConcurrentActivityTaskExecutions: 'PROMENADE_MAX_CONCURRENT_ACTIVITIES',
+};
+
+/** Worker tuning from the environment; a bad value stops the worker with the variable and the rule. */
+export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const tuning = { ...DEFAULT_TUNING };
+  for (const [key, name] of Object.entries(TUNING_ENV) as Array<[keyof WorkerTuning, string]>) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    // The SDK needs room for two runs in a cache it keeps at all.
+    const rule = key === 'maxCachedWorkflows' ? '0 (no cache) or a whole number of at least 2' : 'a whole number of at least 1';
+    const ok = /^\d+$/.test(raw) && Number.isSafeInteger(value) && (key === 'maxCachedWorkflows' ? value === 0 || value >= 2 : value >= 1);
+    if (!ok) throw new Error(`${name} must be ${rule}, got ${JSON.stringify(raw)}`);
+    tuning[key] = value;
+  }
+  return tuning;
 }
 
 export async function createPromotionWorker(options: PromotionWorkerOptions): Promise<Worker> {
@@ -31,12 +69,14 @@ export async function createPromotionWorker(options: PromotionWorkerOptions): Pr
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ ...options.activities, client: options.client, taskQueue }),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.tuning ?? DEFAULT_TUNING),
   });
 }
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const temporal = temporalSettingsFromEnv(env);
   const activities = settingsFromEnv(env);
+  const tuning = workerTuningFromEnv(env);
   const connection = await connectWorker(temporal);
   const client = await connectClient(temporal);
   const worker = await createPromotionWorker({
@@ -45,6 +85,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     namespace: temporal.namespace,
     taskQueue: env.PROMENADE_TASK_QUEUE,
     activities,
+    tuning,
     // A bundle built ahead of time (bundleWorkflowCode) saves every worker start the webpack step.
     ...(env.PROMENADE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.PROMENADE_WORKFLOW_BUNDLE } } : {}),
   });
