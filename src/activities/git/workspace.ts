@@ -136,6 +136,24 @@ export class Workspace {
     return line.split('\t')[0]!;
   }
 
+  /**
+   * Fetches `branch` into a ref of its own, outside the clone's mutex: it writes only objects (safe alongside any
+   * other git command) and a ref no other step touches, and never runs gc or writes FETCH_HEAD. Lets readers of
+   * one file skip the queue of commits.
+   */
+  async fetchForReading(branch: string): Promise<void> {
+    if (!this.ready) await this.exclusive(() => this.ensureClone());
+    const ref = `refs/promenade/read/${branch}`;
+    try {
+      await this.git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${branch}:${ref}`]);
+    } catch (error) {
+      if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr)) {
+        throw terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
+      }
+      throw this.unavailable('fetch', error);
+    }
+  }
+
   /** Makes the working tree exactly `commit`, discarding anything a crashed or failed step left behind. */
   async checkout(commit: string): Promise<void> {
     await this.git(['reset', '--quiet', '--hard']);

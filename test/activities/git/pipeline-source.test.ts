@@ -46,13 +46,19 @@ describe('readPipelineFile', () => {
     expect(again).toEqual(first);
     expect(git.runs().slice(before)).toEqual(['ls-remote']);
 
+    // Another app's commit moves the tip but not the file: one fetch, and the file is not read again.
+    remote.otherWrites('dev/myapp/deployment.yaml', 'kind: Deployment\n');
+    const moved = git.runs().length;
+    expect(await readPipelineFile(remote.url, 'main', 'myapp', options)).toEqual(first);
+    expect(git.runs().slice(moved)).toEqual(['ls-remote', 'fetch', 'rev-parse']);
+
     // Someone adds an app: the very next read knows it.
     remote.otherWrites('promenade.yaml', pipelineFile(['myapp', 'other']));
     const other = await readPipelineFile(remote.url, 'main', 'other', options);
     expect(other.app).toBe('other');
   });
 
-  it('serves a burst of reads of one tip with one fetch and one show', async () => {
+  it('serves a burst of reads of one tip with one fetch and one parse', async () => {
     remote = createGitopsRemote();
     const apps = Array.from({ length: 20 }, (_, i) => `app${i}`);
     remote.otherWrites('promenade.yaml', pipelineFile(apps));
@@ -62,7 +68,7 @@ describe('readPipelineFile', () => {
     const runs = git.runs();
     expect(runs.filter((r) => r === 'ls-remote')).toHaveLength(20);
     expect(runs.filter((r) => r === 'fetch')).toHaveLength(1);
-    expect(runs.filter((r) => r === 'show')).toHaveLength(1);
+    expect(runs.filter((r) => r === 'cat-file')).toHaveLength(1);
   });
 
   it('hands out copies: a caller changing its pipeline does not change the next one', async () => {
