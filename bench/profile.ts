@@ -46,6 +46,15 @@ export async function profileRun(client: Client, workflowId: string, totalMs?: n
         byStage[key] = (byStage[key] ?? 0) + at(e) - s.at;
       }
       lastCompleted = at(e);
+    } else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+      // A local activity leaves one marker: its type and its own schedule and completion times are in `data`.
+      const data = localActivityData(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data);
+      if (data) {
+        const ms = seconds(data.complete_time) - seconds(data.original_schedule_time);
+        activities[data.activity_type] = (activities[data.activity_type] ?? 0) + ms;
+        byStage[data.activity_type] = (byStage[data.activity_type] ?? 0) + ms;
+      }
+      lastCompleted = at(e);
     } else if (e.workflowExecutionSignaledEventAttributes?.signalName === 'approve') {
       gateMs += at(e) - lastCompleted;
     } else if (e.workflowTaskCompletedEventAttributes) {
@@ -56,6 +65,22 @@ export async function profileRun(client: Client, workflowId: string, totalMs?: n
   const inActivities = Object.values(activities).reduce((a, b) => a + b, 0);
   return { totalMs, activities, byStage, gateMs, orchestrationMs: totalMs - inActivities - gateMs, workflowTasks };
 }
+
+interface LocalActivityData {
+  activity_type: string;
+  complete_time?: { seconds: number; nanos: number };
+  original_schedule_time?: { seconds: number; nanos: number };
+}
+
+function localActivityData(bytes: Uint8Array | null | undefined): LocalActivityData | undefined {
+  try {
+    return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as LocalActivityData) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const seconds = (t: { seconds: number; nanos: number } | undefined) => (t ? t.seconds * 1000 + t.nanos / 1e6 : 0);
 
 export function describeProfile(p: RunProfile): string {
   const parts = Object.entries(p.activities).map(([type, ms]) => `${type} ${Math.round(ms)}`);

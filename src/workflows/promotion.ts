@@ -7,7 +7,9 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -33,10 +35,18 @@ import { initialRecords, planStages, type PlannedStage } from './stages.js';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
 
-const { loadPipeline, signalAppLane } = proxyActivities<PromotionActivities>({
+const queued = proxyActivities<PromotionActivities>({
   startToCloseTimeout: '1 minute',
   retry: { ...retry, maximumAttempts: 10 },
 });
+// Reading promenade.yaml and messaging the app lane take milliseconds: run as local activities they skip the task
+// queue round trip and the extra workflow task each queued activity costs, and they never wait for a slot behind
+// the long, mostly idle Argo CD waits. Runs started before this change replay with queued activities (see patched).
+const local = proxyLocalActivities<PromotionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { ...retry, maximumAttempts: 10 },
+});
+export const LOCAL_ACTIVITIES_PATCH = 'local-pipeline-and-lane-activities';
 // Git is retried a bounded number of times: an unreachable remote must end in a clear failure, not hang.
 const { commitImage, revertStage } = proxyActivities<PromotionActivities>({
   startToCloseTimeout: '2 minutes',
@@ -60,6 +70,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     throw err;
   }
   const promotionId = workflowInfo().workflowId;
+  const { loadPipeline, signalAppLane } = patched(LOCAL_ACTIVITIES_PATCH) ? local : queued;
   const status: PromotionStatus = {
     app: input.app,
     image: input.image,

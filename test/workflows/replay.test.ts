@@ -14,7 +14,7 @@ const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded histories', () => {
   it('has histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect(files.length).toBeGreaterThanOrEqual(12);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
