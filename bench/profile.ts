@@ -15,6 +15,8 @@ export interface RunProfile {
   /** Everything else: workflow tasks between activities, start, completion, result delivery. */
   orchestrationMs: number;
   workflowTasks: number;
+  queuedActivities: number;
+  localActivities: number;
 }
 
 /** `totalMs` defaults to the history's own span, first event to last. */
@@ -28,6 +30,9 @@ export async function profileRun(client: Client, workflowId: string, totalMs?: n
   let lastCompleted = 0;
   let gateMs = 0;
   let workflowTasks = 0;
+  let lastTaskStarted = 0;
+  let queuedActivities = 0;
+  let localActivities = 0;
   for (const e of events) {
     if (e.activityTaskScheduledEventAttributes) {
       const attributes = e.activityTaskScheduledEventAttributes;
@@ -37,6 +42,7 @@ export async function profileRun(client: Client, workflowId: string, totalMs?: n
       } catch {
         // Not JSON: no stage to report.
       }
+      queuedActivities++;
       scheduled.set(String(e.eventId), { type: attributes.activityType?.name ?? '?', stage, at: at(e) });
     } else if (e.activityTaskCompletedEventAttributes) {
       const s = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
@@ -48,28 +54,32 @@ export async function profileRun(client: Client, workflowId: string, totalMs?: n
       lastCompleted = at(e);
     } else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
       // A local activity leaves one marker: its type and its own schedule and completion times are in `data`.
+      localActivities++;
       const data = localActivityData(e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data);
       if (data) {
-        const ms = seconds(data.complete_time) - seconds(data.original_schedule_time);
+        // Its recorded schedule time is the workflow's clock, which stands still during a task: count from the
+        // task's start instead (a local activity runs inside the workflow task that scheduled it).
+        const ms = Math.max(0, seconds(data.complete_time) - lastTaskStarted);
         activities[data.activity_type] = (activities[data.activity_type] ?? 0) + ms;
         byStage[data.activity_type] = (byStage[data.activity_type] ?? 0) + ms;
       }
       lastCompleted = at(e);
     } else if (e.workflowExecutionSignaledEventAttributes?.signalName === 'approve') {
       gateMs += at(e) - lastCompleted;
+    } else if (e.workflowTaskStartedEventAttributes) {
+      lastTaskStarted = at(e);
     } else if (e.workflowTaskCompletedEventAttributes) {
       workflowTasks++;
     }
   }
   totalMs ??= events.length ? at(events[events.length - 1]!) - at(events[0]!) : 0;
   const inActivities = Object.values(activities).reduce((a, b) => a + b, 0);
-  return { totalMs, activities, byStage, gateMs, orchestrationMs: totalMs - inActivities - gateMs, workflowTasks };
+  return { totalMs, activities, byStage, gateMs, orchestrationMs: totalMs - inActivities - gateMs, workflowTasks, queuedActivities, localActivities };
 }
 
 interface LocalActivityData {
   activity_type: string;
   complete_time?: { seconds: number; nanos: number };
-  original_schedule_time?: { seconds: number; nanos: number };
 }
 
 function localActivityData(bytes: Uint8Array | null | undefined): LocalActivityData | undefined {
