@@ -7,6 +7,9 @@ RUN npm ci --omit=dev
 COPY bin ./bin
 COPY src ./src
 COPY tsconfig.json ./
+# Bundled at build time: the worker then starts without webpack and never carries its memory.
+RUN node bin/promenade.js bundle --out /app/workflows.js
+ENV PROMENADE_WORKFLOW_BUNDLE=/app/workflows.js
 USER node
 ENV PROMENADE_CACHE_DIR=/home/node/.cache/promenade
 CMD ["node", "bin/promenade.js", "worker"]

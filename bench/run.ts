@@ -9,7 +9,7 @@ import { waitingScenario } from './scenarios/waiting.js';
 import { renderTable, writeResults, type Row } from './table.js';
 
 export const SIZES = {
-  full: { reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 420_000, finish: 420_000 } },
+  full: { reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 420_000, finish: 900_000 } },
   quick: { reps: 2, apps: 20, historyCommits: 2_000, historyApps: 50, historyReps: 2, waiting: 100, waitingCapMs: { gate: 180_000, finish: 180_000 } },
 };
 

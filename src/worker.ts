@@ -1,14 +1,44 @@
 // The worker: polls the promotion task queue, runs workflow code from ./workflows and the activities that do
 // the I/O. Secrets (Argo CD token, git credentials) are read here, from the environment, and never travel
 // through workflow inputs or history.
+import { spawn } from 'node:child_process';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, settingsFromEnv, type ActivitySettings } from './activities/index.js';
 import { connectClient, connectWorker, temporalSettingsFromEnv } from './connection.js';
 import { TASK_QUEUE } from './promotion.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/promenade.js', import.meta.url));
+
+/** Writes the workflow bundle to `out`, for a worker started with PROMENADE_WORKFLOW_BUNDLE=<out>. */
+export async function writeWorkflowBundle(out: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  await mkdir(dirname(out), { recursive: true });
+  const partial = `${out}.${process.pid}.partial`;
+  await writeFile(partial, code);
+  await rename(partial, out);
+}
+
+/**
+ * Bundles in a short-lived child process. Webpack's peak of a few hundred MB then goes back to the system when the
+ * child exits, instead of staying in the heap of a worker that runs for months.
+ */
+async function bundleInChild(env: NodeJS.ProcessEnv): Promise<string> {
+  const cache = env.PROMENADE_CACHE_DIR || join(homedir(), '.cache', 'promenade');
+  const out = join(cache, 'bundles', `workflows-${process.pid}-${Date.now()}.js`);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'bundle', '--out', out], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`bundling the workflow code failed (exit ${code}); run \`promenade bundle --out <file>\` to see why`);
+  return out;
+}
 
 export interface PromotionWorkerOptions {
   connection: NativeConnection;
@@ -77,6 +107,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const temporal = temporalSettingsFromEnv(env);
   const activities = settingsFromEnv(env);
   const tuning = workerTuningFromEnv(env);
+  const bundle = env.PROMENADE_WORKFLOW_BUNDLE || (await bundleInChild(env));
   const connection = await connectWorker(temporal);
   const client = await connectClient(temporal);
   const worker = await createPromotionWorker({
@@ -86,9 +117,11 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     taskQueue: env.PROMENADE_TASK_QUEUE,
     activities,
     tuning,
-    // A bundle built ahead of time (bundleWorkflowCode) saves every worker start the webpack step.
-    ...(env.PROMENADE_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: env.PROMENADE_WORKFLOW_BUNDLE } } : {}),
+    // A bundle built ahead of time (`promenade bundle`, as the Dockerfile does) saves every start the webpack step.
+    workflowBundle: { codePath: bundle },
   });
+  // The worker has read the code; a bundle made for this process alone is not needed any more.
+  if (!env.PROMENADE_WORKFLOW_BUNDLE) await rm(bundle, { force: true });
   console.log(`promenade worker polling task queue "${env.PROMENADE_TASK_QUEUE ?? TASK_QUEUE}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running activities finish, then resolves.
   await worker.run();

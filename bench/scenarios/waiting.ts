@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import v8 from 'node:v8';
 import { startPromotion } from '../../src/client/start-promotion.js';
 import { SEARCH_ATTRIBUTES } from '../../src/promotion.js';
+import { DEFAULT_TUNING } from '../../src/worker.js';
 import { APPROVER } from '../contenders.js';
 import { countingGit, createLab, inParallel, residentBytes, type Temporal } from '../lab.js';
 import { describeMean, profileRun } from '../profile.js';
@@ -84,11 +84,9 @@ export async function waitingScenario(
     const profiles = await inParallel(sample, 8, (app) => profileRun(client, id(app)).catch(() => undefined));
     const profile = describeMean(profiles.filter((p): p is NonNullable<typeof p> => !!p));
 
-    // The SDK's default workflow cache grows with the V8 heap limit, so on a big machine every parked run stays resident.
-    const heapMiB = v8.getHeapStatistics().heap_size_limit / MB;
-    const defaultCache = Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
     const idle = peak('idle');
-    const perRun = (rssWaiting - idle) / (2 * count);
+    const cached = Math.min(2 * count, DEFAULT_TUNING.maxCachedWorkflows);
+    const perRun = (rssWaiting - idle) / cached;
     return [
       {
         scenario: `6. ${count} awaiting approval: worker RSS`,
@@ -96,9 +94,8 @@ export async function waitingScenario(
         target: '< 250 MB',
         met: waiting === count && rssWaiting < 250 * MB,
         note:
-          `\`promenade worker\` child process with default worker options, VmRSS from /proc every 250 ms. ` +
-          `Each waiting promotion keeps itself and its app lane in the workflow cache: the SDK default maxCachedWorkflows is ${defaultCache} here ` +
-          `(from a ${Math.round(heapMiB)} MiB V8 heap limit), so all ${2 * count} runs stay resident, ${(perRun / 1024).toFixed(0)} KiB each above idle. ` +
+          `\`promenade worker\` child process with the shipped defaults (workflow cache ${DEFAULT_TUNING.maxCachedWorkflows} runs, bundle built in a child process at start), VmRSS from /proc every 250 ms. ` +
+          `${2 * count} runs wait (each promotion and its app lane); at most ${cached} stay cached, ${(perRun / 1024).toFixed(0)} KiB each above idle, and the rest cost the worker nothing until their next signal replays them. ` +
           `Reaching the gate took ${(toGate / 1000).toFixed(1)} s for ${count} (${gitToGate} git processes, ${(gitToGate / count).toFixed(1)} per promotion, on one clone)`,
       },
       {

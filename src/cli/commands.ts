@@ -10,6 +10,12 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
     console.log(await resolveTemporalCli({ log: (line) => console.error(line) }));
   } },
   worker: { summary: 'run a promotion worker (Temporal settings from TEMPORAL_* env, Argo CD from ARGOCD_*)', run: async () => (await import('../worker.js')).runWorker() },
+  bundle: { summary: 'write the workflow bundle: --out <file> (a worker with PROMENADE_WORKFLOW_BUNDLE=<file> starts without bundling)', run: async (argv) => {
+    const at = argv.indexOf('--out');
+    const out = at >= 0 ? argv[at + 1] : undefined;
+    if (!out || out.startsWith('--')) throw new UsageError('--out <file> is required: where to write the bundle');
+    await (await import('../worker.js')).writeWorkflowBundle(out);
+  } },
   'argocd-sim': { summary: 'run the Argo CD API simulator: --port <p> [--state-dir <dir>]', run: async (argv) => (await import('../argocd-sim/command.js')).runArgoCDSimulatorCommand(argv) },
   promote: { summary: 'start a promotion: --app <app> --image <ref> [--requested-by <who>] [--meta k=v] [--wait] [--json]', run: async (argv) => (await import('./promote.js')).promoteCommand(argv) },
   approve: { summary: 'approve a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('approve', argv) },
