@@ -100,19 +100,26 @@ async function landBatch(workspace: Workspace, branch: string, batch: Queued[]):
 
     if (toApply.length === 0) return;
     await workspace.checkout(tip);
-    const applied: Array<{ queued: Queued; commit: string; committed: boolean; detail: unknown }> = [];
-    let head = tip;
+    const outcomes: Array<{ queued: Queued; committed: boolean; detail: unknown }> = [];
     for (const queued of toApply) {
       try {
         const { committed, detail } = await queued.change.apply(workspace);
-        if (committed) head = await workspace.head();
-        applied.push({ queued, commit: head, committed, detail });
+        outcomes.push({ queued, committed, detail });
       } catch (error) {
-        // This change alone fails (a manifest without the container, say); the others still land.
-        await workspace.checkout(head);
+        // This change alone fails (a manifest without the container, say); the others still land. A change makes
+        // at most one commit, as its last step, so HEAD is still the previous change's commit.
+        await workspace.checkout('HEAD');
         queued.reject(error);
       }
     }
+    // Every commit's id in one git process, not one per change: a batch can hold a hundred.
+    const made = outcomes.some((o) => o.committed) ? (await workspace.git(['rev-list', '--reverse', `${tip}..HEAD`])).split('\n').filter(Boolean) : [];
+    if (made.length !== outcomes.filter((o) => o.committed).length) {
+      throw new Error(`group commit on ${branch}: ${made.length} commits on top of ${tip} for ${outcomes.filter((o) => o.committed).length} changes`);
+    }
+    let head = tip;
+    let next = 0;
+    const applied = outcomes.map((o) => ({ ...o, commit: o.committed ? (head = made[next++]!) : head }));
     if (!applied.some((a) => a.committed)) {
       applied.forEach((a) => a.queued.resolve({ commit: a.commit, alreadyCommitted: false, noChange: true, pushAttempts: attempt - 1, detail: a.detail }));
       return;

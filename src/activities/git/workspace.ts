@@ -161,10 +161,6 @@ export class Workspace {
     await this.git(['clean', '--quiet', '-ffdx']);
   }
 
-  async head(): Promise<string> {
-    return (await this.git(['rev-parse', 'HEAD'])).trim();
-  }
-
   /** The last `window` commits of `ref` with their promenade trailers, newest first. */
   async trailerCommits(ref: string, window: number): Promise<TrailerCommit[]> {
     const format = ['%H', '%s', '%(trailers:key=Promenade-Promotion,valueonly,separator=%x1d)', '%(trailers:key=Promenade-Stage,valueonly,separator=%x1d)'].join('%x1f');

@@ -35,6 +35,32 @@ describe('concurrent commitChange', () => {
     expect(remote.pushes() - 1).toBeLessThanOrEqual(3);
   });
 
+  it('reports each change its own commit, and lands the rest of a batch when one change fails', async () => {
+    remote = createGitopsRemote(6);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        commitChange(
+          request({
+            promotionId: `promo-${i}`,
+            // Change 2 names a container the manifest does not have: it alone fails.
+            setter: { kind: 'container', file: `dev/app${i}/deployment.yaml`, container: i === 2 ? 'nope' : `app${i}` },
+            image: `nginx:3.${i}`,
+          }),
+        ),
+      ),
+    );
+    expect(settled[2]!.status).toBe('rejected');
+    for (const [i, outcome] of settled.entries()) {
+      if (i === 2) continue;
+      expect(outcome.status).toBe('fulfilled');
+      const { commit } = (outcome as PromiseFulfilledResult<{ commit: string }>).value;
+      expect(git(remote.url, 'log', '-1', '--format=%(trailers:key=Promenade-Promotion,valueonly)', commit).trim()).toBe(`promo-${i}`);
+      expect(git(remote.url, 'show', `${commit}:dev/app${i}/deployment.yaml`)).toContain(`image: nginx:3.${i}\n`);
+    }
+    expect(git(remote.url, 'rev-list', '--count', 'main').trim()).toBe('6');
+    expect(remote.read('dev/app2/deployment.yaml')).not.toContain('nginx:3.2');
+  });
+
   it('re-applies its edit on the new tip when another writer pushes first', async () => {
     remote = createGitopsRemote();
     await commitChange(request());
