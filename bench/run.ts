@@ -32,7 +32,7 @@ export async function runBench(argv: string[]): Promise<number> {
     [
       '- One Temporal dev server (in memory) for the whole run; per scenario a bare GitOps repository under a temp dir, the Argo CD simulator and a worker on a task queue of its own.',
       `- Simulator timings, the same for every scenario and contender: ${JSON.stringify(SIMULATOR_TIMINGS)}.`,
-      '- Workers use the shipped defaults (worker options, sync tuning); scenarios 1-5 run the worker in the bench process, scenario 6 runs `promenade worker` as a child process.',
+      '- Workers use the shipped defaults (worker options, sync tuning); scenarios 1, 2, 4 and 5 run the worker in the bench process, scenarios 3 and 6 run `promenade worker` as a child process.',
       '- The floor calls `commitChange` and `syncAndWait` (with the same `headDeliversRevision` check) in a row with its own warm clone; it does not read promenade.yaml and has no approval to wait for.',
       '- Times are wall-clock medians of alternating runs on a machine shared with other test runs: compare figures within this run, not across runs.',
     ].join('\n'),
