@@ -7,7 +7,7 @@ import { settingsFromEnv } from '../../src/activities/index.js';
 import { CREDENTIAL_ENV } from '../../src/activities/git/workspace.js';
 import { temporalSettingsFromEnv } from '../../src/connection.js';
 import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/promotion.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/stack/dev-server.js';
+import { SEARCH_ATTRIBUTE_FLAGS, DYNAMIC_CONFIG_FLAGS } from '../../src/stack/dev-server.js';
 
 interface Service {
   image?: string;
@@ -37,6 +37,8 @@ describe('docker-compose.yml', () => {
     const flags = temporal.command!.filter((_, i, all) => all[i - 1] === '--search-attribute').flatMap((v) => ['--search-attribute', v]);
     expect(flags).toEqual(SEARCH_ATTRIBUTE_FLAGS);
     expect(Object.values(SEARCH_ATTRIBUTES).every((name) => temporal.command!.includes(`${name}=Keyword`))).toBe(true);
+    const dynamic = temporal.command!.filter((_, i, all) => all[i - 1] === '--dynamic-config-value').flatMap((v) => ['--dynamic-config-value', v]);
+    expect(dynamic).toEqual(DYNAMIC_CONFIG_FLAGS);
   });
 
   it('configures the worker through the same variables the bare worker reads', () => {
