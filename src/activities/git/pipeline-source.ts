@@ -1,11 +1,11 @@
 // Reads promenade.yaml from the GitOps repository at the branch tip the promotion starts from, and validates it
 // once: downstream code only ever sees a resolved AppPipeline. Every promotion reads it, often many at once, so
-// the read stays off the clone's commit queue: the tip is asked of the remote (`ls-remote`), and only a tip not
-// seen before costs a fetch; a file whose content (blob) did not change since is not parsed again.
+// the read stays off the clone's commit queue: the tip is asked of the remote (`ls-remote`), only a tip the clone
+// does not hold yet (another writer's) costs a fetch, and a file whose content (blob) did not change is not parsed
+// again.
 import type { AppPipeline, PipelineFile } from '../../config/pipeline.js';
 import { PIPELINE_FILE_NAME, parsePipelineFile, resolveAppPipeline } from '../../config/pipeline-file.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../../failures.js';
-import { GitCommandError } from './git-process.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
 interface Cached {
@@ -45,23 +45,31 @@ async function readAt(
   repository: string,
   previous: Promise<{ blob: string; parsed: PipelineFile } | undefined> | undefined,
 ): Promise<{ blob: string; parsed: PipelineFile }> {
-  await workspace.fetchForReading(branch);
-  const missing = () =>
-    terminal(TERMINAL.invalidConfig, `${PIPELINE_FILE_NAME} is missing at the root of branch ${branch}; add one (three lines will do: apps:\\n  ${app}: {})`);
-  let blob: string;
-  try {
-    // The tip the remote named, not whatever the fetch found: this entry must hold that commit's file. Promotions
-    // only move a branch forward, so the fetched tip contains it.
-    blob = (await workspace.git(['rev-parse', '--verify', '--quiet', `${tip}:${PIPELINE_FILE_NAME}`])).trim();
-  } catch (error) {
-    if (!(error instanceof GitCommandError)) throw error;
-    // Exit 1 without output: no such path, or no such commit here (the branch was rewritten since ls-remote).
-    const hasTip = await workspace.git(['cat-file', '-e', `${tip}^{commit}`]).then(() => true, () => false);
-    if (hasTip) throw missing();
+  // A tip this worker pushed itself is already in the clone: no fetch. Objects never change, so reading them
+  // needs no lock either.
+  let found = workspace.cloned ? await lookUp(workspace, tip) : { commit: false, blob: undefined };
+  if (!found.commit) {
+    await workspace.fetchForReading(branch);
+    found = await lookUp(workspace, tip);
+  }
+  if (!found.commit) {
+    // Promotions only move a branch forward, so the fetched tip contains the one ls-remote named; unless someone
+    // rewrote the branch in between.
     throw retryable(RETRYABLE.gitUnavailable, `branch ${branch} moved to a commit that does not contain ${tip.slice(0, 12)} while reading ${PIPELINE_FILE_NAME}; reading again`);
   }
+  if (!found.blob) {
+    throw terminal(TERMINAL.invalidConfig, `${PIPELINE_FILE_NAME} is missing at the root of branch ${branch}; add one (three lines will do: apps:\n  ${app}: {})`);
+  }
   const before = await previous;
-  if (before?.blob === blob) return before;
-  const text = await workspace.git(['cat-file', 'blob', blob]);
-  return { blob, parsed: parsePipelineFile(text, { repository }) };
+  if (before?.blob === found.blob) return before;
+  const text = await workspace.git(['cat-file', 'blob', found.blob]);
+  return { blob: found.blob, parsed: parsePipelineFile(text, { repository }) };
+}
+
+/** Whether the clone has commit `tip`, and the id of its promenade.yaml: both in one git process. */
+async function lookUp(workspace: Workspace, tip: string): Promise<{ commit: boolean; blob: string | undefined }> {
+  const out = await workspace.git(['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${tip}^{commit}\n${tip}:${PIPELINE_FILE_NAME}\n`);
+  const [commit = '', file = ''] = out.split('\n');
+  const blob = / blob$/.test(file) ? file.split(' ')[0] : undefined;
+  return { commit: / commit$/.test(commit), blob };
 }

@@ -91,6 +91,11 @@ export class Workspace {
     this.secrets = [source[CREDENTIAL_ENV.password], source[CREDENTIAL_ENV.username]].filter((s): s is string => !!s);
   }
 
+  /** Whether this process has its clone ready (cloned or checked once). */
+  get cloned(): boolean {
+    return this.ready;
+  }
+
   /** Runs `fn` with the clone to itself, after every earlier caller in this process. */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);

@@ -5,9 +5,10 @@ import { readFileSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commitChange } from '../../../src/activities/git/commit.js';
 import { readPipelineFile } from '../../../src/activities/git/pipeline-source.js';
 import { TERMINAL } from '../../../src/failures.js';
-import { createGitopsRemote, type GitopsRemote } from './gitops-remote.js';
+import { commitRequest, createGitopsRemote, type GitopsRemote } from './gitops-remote.js';
 
 let remote: GitopsRemote;
 afterEach(() => remote?.cleanup());
@@ -46,11 +47,19 @@ describe('readPipelineFile', () => {
     expect(again).toEqual(first);
     expect(git.runs().slice(before)).toEqual(['ls-remote']);
 
-    // Another app's commit moves the tip but not the file: one fetch, and the file is not read again.
-    remote.otherWrites('dev/myapp/deployment.yaml', 'kind: Deployment\n');
+    // Someone else's commit moves the tip but not the file: one fetch, and the file is not parsed again.
+    remote.otherWrites('README.md', 'unrelated\n');
     const moved = git.runs().length;
     expect(await readPipelineFile(remote.url, 'main', 'myapp', options)).toEqual(first);
-    expect(git.runs().slice(moved)).toEqual(['ls-remote', 'fetch', 'rev-parse']);
+    expect(git.runs().slice(moved)).toEqual(['ls-remote', 'cat-file', 'fetch', 'cat-file']);
+
+    // A tip this worker pushed itself is already in its clone: no fetch at all.
+    const own = await commitChange({ ...commitRequest(remote), workspace: options });
+    const afterOwn = git.runs().length;
+    expect(await readPipelineFile(remote.url, 'main', 'myapp', options)).toEqual(first);
+    expect(git.runs().slice(afterOwn)).toEqual(['ls-remote', 'cat-file']);
+    expect(git.runs().slice(0, afterOwn)).toContain('push');
+    expect(own.noChange).toBe(false);
 
     // Someone adds an app: the very next read knows it.
     remote.otherWrites('promenade.yaml', pipelineFile(['myapp', 'other']));
@@ -68,7 +77,8 @@ describe('readPipelineFile', () => {
     const runs = git.runs();
     expect(runs.filter((r) => r === 'ls-remote')).toHaveLength(20);
     expect(runs.filter((r) => r === 'fetch')).toHaveLength(1);
-    expect(runs.filter((r) => r === 'cat-file')).toHaveLength(1);
+    // A new clone: the fetch, one look-up after it, one read of the file.
+    expect(runs.filter((r) => r === 'cat-file')).toHaveLength(2);
   });
 
   it('hands out copies: a caller changing its pipeline does not change the next one', async () => {
