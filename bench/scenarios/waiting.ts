@@ -72,6 +72,15 @@ export async function waitingScenario(
     await until(async () => (promoted = await inState('promoted')) >= waiting, Math.max(0, capMs.finish - leftGateMs));
     const afterApproval = performance.now() - started;
     const failed = (await client.workflow.count(`TaskQueue = '${lab.taskQueue}' AND ExecutionStatus = 'Failed'`)).count;
+    // Why promotions failed or were rolled back, counted by reason: a count that says what bounds the figure.
+    const reasons = new Map<string, number>();
+    let asked = 0;
+    for await (const run of client.workflow.list({ query: `TaskQueue = '${lab.taskQueue}' AND WorkflowType = 'promotion' AND ${SEARCH_ATTRIBUTES.state} IN ('rolled-back', 'rollback-failed', 'failed')` })) {
+      const status = await client.workflow.getHandle(run.workflowId).query<{ failure?: string }>('status').catch(() => undefined);
+      const reason = (status?.failure ?? 'unknown').replace(/[0-9a-f]{12,40}/g, '<sha>').replace(/\d+(\.\d+)?\s?(ms|s)\b/g, '<n>$2').slice(0, 160);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      if (++asked >= 50) break;
+    }
     sampling = false;
     await sampler;
     log(`  approved: ${waiting - stillWaiting} left the gate, ${promoted}/${count} promoted in ${Math.round(afterApproval)} ms`);
@@ -107,7 +116,8 @@ export async function waitingScenario(
           `pipeline per app: one gated environment (prod, one approver, soak 0), so each approval leads to one real commit and Argo CD sync` +
           (promoted < count ? `; the bench stopped waiting after ${Math.round(capMs.finish / 1000)} s` : '') +
           `. Git processes of the whole scenario: ${gitRuns.length} (${[...byCommand].sort(([, a], [, b]) => b - a).map(([c, k]) => `${c} ${k}`).join(', ')}); ` +
-          `mean time per promotion in each part (ms, first ${sample.length}): ${profile}`,
+          `mean time per promotion in each part (ms, first ${sample.length}): ${profile}` +
+          (reasons.size ? `. Failed or rolled back, by reason: ${[...reasons].sort(([, a], [, b]) => b - a).map(([r, k]) => `${k} x "${r}"`).join('; ')}` : ''),
       },
     ];
   } finally {
