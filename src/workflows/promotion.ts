@@ -35,17 +35,12 @@ import { initialRecords, planStages, type PlannedStage } from './stages.js';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
 
-const queued = proxyActivities<PromotionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { ...retry, maximumAttempts: 10 },
-});
+const shortStep = { startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } } as const;
+const queued = proxyActivities<PromotionActivities>(shortStep);
 // Reading promenade.yaml and messaging the app lane take milliseconds: run as local activities they skip the task
 // queue round trip and the extra workflow task each queued activity costs, and they never wait for a slot behind
 // the long, mostly idle Argo CD waits. Runs started before this change replay with queued activities (see patched).
-const local = proxyLocalActivities<PromotionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { ...retry, maximumAttempts: 10 },
-});
+const local = proxyLocalActivities<PromotionActivities>(shortStep);
 export const LOCAL_ACTIVITIES_PATCH = 'local-pipeline-and-lane-activities';
 // Git is retried a bounded number of times: an unreachable remote must end in a clear failure, not hang.
 const { commitImage, revertStage } = proxyActivities<PromotionActivities>({

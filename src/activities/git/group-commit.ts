@@ -113,10 +113,9 @@ async function landBatch(workspace: Workspace, branch: string, batch: Queued[]):
       }
     }
     // Every commit's id in one git process, not one per change: a batch can hold a hundred.
-    const made = outcomes.some((o) => o.committed) ? (await workspace.git(['rev-list', '--reverse', `${tip}..HEAD`])).split('\n').filter(Boolean) : [];
-    if (made.length !== outcomes.filter((o) => o.committed).length) {
-      throw new Error(`group commit on ${branch}: ${made.length} commits on top of ${tip} for ${outcomes.filter((o) => o.committed).length} changes`);
-    }
+    const committed = outcomes.filter((o) => o.committed).length;
+    const made = committed > 0 ? (await workspace.git(['rev-list', '--reverse', `${tip}..HEAD`])).split('\n').filter(Boolean) : [];
+    if (made.length !== committed) throw new Error(`group commit on ${branch}: ${made.length} commits on top of ${tip} for ${committed} changes`);
     let head = tip;
     let next = 0;
     const applied = outcomes.map((o) => ({ ...o, commit: o.committed ? (head = made[next++]!) : head }));

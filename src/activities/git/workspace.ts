@@ -110,14 +110,7 @@ export class Workspace {
   /** Brings `origin/<branch>` up to date (cloning first if needed) and returns its tip. */
   async fetch(branch: string): Promise<string> {
     await this.ensureClone();
-    try {
-      await this.git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-    } catch (error) {
-      if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr)) {
-        throw terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
-      }
-      throw this.unavailable('fetch', error);
-    }
+    await this.fetchInto(branch, `refs/remotes/origin/${branch}`);
     return (await this.git(['rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
   }
 
@@ -137,7 +130,7 @@ export class Workspace {
       throw this.unavailable('ls-remote', error);
     }
     const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
-    if (!line) throw terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
+    if (!line) throw this.missingBranch(branch);
     return line.split('\t')[0]!;
   }
 
@@ -148,15 +141,20 @@ export class Workspace {
    */
   async fetchForReading(branch: string): Promise<void> {
     if (!this.ready) await this.exclusive(() => this.ensureClone());
-    const ref = `refs/promenade/read/${branch}`;
+    await this.fetchInto(branch, `refs/promenade/read/${branch}`, ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'], ['--no-write-fetch-head']);
+  }
+
+  private async fetchInto(branch: string, ref: string, config: string[] = [], options: string[] = []): Promise<void> {
     try {
-      await this.git(['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+refs/heads/${branch}:${ref}`]);
+      await this.git([...config, 'fetch', '--quiet', '--no-tags', ...options, 'origin', `+refs/heads/${branch}:${ref}`]);
     } catch (error) {
-      if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr)) {
-        throw terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
-      }
+      if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.stderr)) throw this.missingBranch(branch);
       throw this.unavailable('fetch', error);
     }
+  }
+
+  private missingBranch(branch: string) {
+    return terminal(TERMINAL.invalidConfig, `branch "${branch}" does not exist in ${redactUrlCredentials(this.repository)}`);
   }
 
   /** Makes the working tree exactly `commit`, discarding anything a crashed or failed step left behind. */
