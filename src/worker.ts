@@ -3,11 +3,11 @@
 // through workflow inputs or history.
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { promenadeCacheDir } from './cache-dir.js';
 import { createActivities, settingsFromEnv, type ActivitySettings } from './activities/index.js';
 import { connectClient, connectWorker, temporalSettingsFromEnv } from './connection.js';
 import { TASK_QUEUE } from './promotion.js';
@@ -29,8 +29,7 @@ export async function writeWorkflowBundle(out: string): Promise<void> {
  * child exits, instead of staying in the heap of a worker that runs for months.
  */
 async function bundleInChild(env: NodeJS.ProcessEnv): Promise<string> {
-  const cache = env.PROMENADE_CACHE_DIR || join(homedir(), '.cache', 'promenade');
-  const out = join(cache, 'bundles', `workflows-${process.pid}-${Date.now()}.js`);
+  const out = join(promenadeCacheDir(env), 'bundles', `workflows-${process.pid}-${Date.now()}.js`);
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'bundle', '--out', out], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);

@@ -3,9 +3,9 @@
 // `go install` into that cache. Fresh clones and CI share the cache, so the minutes-long build happens once.
 import { execFile, spawn } from 'node:child_process';
 import { access, constants, mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { promenadeCacheDir } from '../cache-dir.js';
 
 const run = promisify(execFile);
 
@@ -37,8 +37,7 @@ export interface ResolveOptions {
 }
 
 export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.PROMENADE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'promenade');
-  return join(base, 'temporal-cli', TEMPORAL_CLI_VERSION);
+  return join(promenadeCacheDir(env), 'temporal-cli', TEMPORAL_CLI_VERSION);
 }
 
 async function isExecutable(path: string): Promise<boolean> {
