@@ -2,7 +2,7 @@
 // reaching the approval gate, a clean stop with no process left behind, and a restart that finds the
 // promotion still waiting.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,8 @@ describe('npm start (promenade stack)', () => {
         120_000,
       );
       expect(status.stages.filter((s) => s.status === 'succeeded').map((s) => s.stage)).toEqual(['dev-sync', 'staging-promote']);
+      // The worker bundled its workflow code in a child process and removed the bundle once loaded.
+      expect(await readdir(join(stateDir, 'cache', 'bundles'))).toEqual([]);
     } finally {
       await connection.close();
     }
