@@ -10,7 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type Worke
 import { promenadeCacheDir } from './cache-dir.js';
 import { createActivities, settingsFromEnv, type ActivitySettings } from './activities/index.js';
 import { connectClient, connectWorker, temporalSettingsFromEnv } from './connection.js';
-import { TASK_QUEUE } from './promotion.js';
+import { TASK_QUEUE } from './workflows/workflow-ids.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/promenade.js', import.meta.url));

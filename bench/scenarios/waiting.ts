@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPromotion } from '../../src/client/start-promotion.js';
-import { SEARCH_ATTRIBUTES } from '../../src/promotion.js';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { DEFAULT_TUNING } from '../../src/worker.js';
 import { APPROVER } from '../contenders.js';
 import { countingGit, createLab, inParallel, residentBytes, type Temporal } from '../lab.js';

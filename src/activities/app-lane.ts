@@ -1,8 +1,8 @@
 // The promotion reaches its app's lane through these: signal-with-start is a client call, which workflow code
 // cannot make, and it lets the lane workflow finish when idle and come back on the next message.
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import { laneWorkflowId } from '../promotion.js';
-import type { LaneMessage } from './contract.js';
+import { laneWorkflowId } from '../workflows/workflow-ids.js';
+import type { LaneMessage } from '../workflows/contract.js';
 import { laneRequestSignal } from '../workflows/messages.js';
 
 export function createAppLaneActivities(client: Client, taskQueue: string) {

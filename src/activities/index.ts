@@ -3,16 +3,16 @@
 // mapping between the workflow's contract and those modules.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from './argocd/client.js';
-import { watchHealth, type HealthWatchTuning } from './argocd/health-watch.js';
-import { syncAndWait, type SyncProgress, type SyncTuning } from './argocd/sync-and-wait.js';
+import { ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from '../argocd/client.js';
+import { watchHealth, type HealthWatchTuning } from '../argocd/health-watch.js';
+import { syncAndWait, type SyncProgress, type SyncTuning } from '../argocd/sync-and-wait.js';
 import { createAppLaneActivities } from './app-lane.js';
-import type { PromotionActivities } from './contract.js';
-import { commitChange } from './git/commit.js';
-import { headDeliversRevision } from './git/descendant.js';
-import { readPipelineFile } from './git/pipeline-source.js';
-import { revertCommit } from './git/revert.js';
-import type { WorkspaceOptions } from './git/workspace.js';
+import type { PromotionActivities } from '../workflows/contract.js';
+import { commitChange } from '../git/commit.js';
+import { headDeliversRevision } from '../git/descendant.js';
+import { readPipelineFile } from '../git/pipeline-source.js';
+import { revertCommit } from '../git/revert.js';
+import type { WorkspaceOptions } from '../git/workspace.js';
 import { TERMINAL, terminal } from '../failures.js';
 
 export interface ActivitySettings {

@@ -1,9 +1,9 @@
 // The Argo CD half of `promenade bootstrap`: the three Applications of the lab for one app, created through
 // Argo CD's API. An existing Application that points elsewhere or syncs differently is a conflict; one that
 // matches is left alone, so a second run changes nothing.
-import { ArgoCDApiError, ArgoCDClient } from '../activities/argocd/client.js';
-import type { Application } from '../activities/argocd/types.js';
-import { seedApplications } from '../stack/seed-repository.js';
+import { ArgoCDApiError, ArgoCDClient } from '../argocd/client.js';
+import type { Application } from '../argocd/types.js';
+import { seedApplications } from './seed-layout.js';
 
 export type DesiredApplication = ReturnType<typeof seedApplications>[number];
 

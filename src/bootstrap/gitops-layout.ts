@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runGit, GitCommandError } from '../activities/git/git-process.js';
-import { seedLayout } from '../stack/seed-repository.js';
+import { runGit, GitCommandError } from '../git/git-process.js';
+import { seedLayout } from './seed-layout.js';
 
 export interface LayoutPlan {
   /** Files to add, relative to the repository root. */

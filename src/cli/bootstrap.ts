@@ -1,13 +1,13 @@
 // `promenade bootstrap --repo <url> --app <app>`: the seed lab in one command. Everything is checked before
 // anything changes (the repository's files and the three Argo CD Applications), so a refusal leaves both
 // untouched, and a second run finds nothing missing and changes nothing.
-import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from '../activities/argocd/client.js';
-import type { Application } from '../activities/argocd/types.js';
+import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from '../argocd/client.js';
+import type { Application } from '../argocd/types.js';
 import { planApplications } from '../bootstrap/argocd-applications.js';
 import { GitRemoteError, LayoutWorkspace } from '../bootstrap/gitops-layout.js';
 import { repositoryUrlProblem } from '../config/repository-url.js';
 import { installSeedApplications } from '../stack/seed-applications.js';
-import { seedApplications } from '../stack/seed-repository.js';
+import { seedApplications } from '../bootstrap/seed-layout.js';
 import { parseFlags, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 

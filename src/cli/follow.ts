@@ -1,7 +1,7 @@
 // `promote --wait`: one line per stage transition. On a terminal a spinner with the elapsed time sits below
 // the lines; in CI logs (no TTY) only the lines, each stamped with the elapsed time.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { PromotionStatus } from '../promotion.js';
+import type { PromotionStatus } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
 
 export interface FollowOptions {

@@ -1,7 +1,7 @@
 // `promenade list`: promotions found through the visibility store by their search attributes, the same query
 // a person types into the Web UI (PromotionApp = 'myapp' AND PromotionState = 'awaiting-approval').
-import type { PromotionState } from '../promotion.js';
-import { SEARCH_ATTRIBUTES } from '../promotion.js';
+import type { PromotionState } from '../workflows/promotion-status.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from '../workflows/search-attributes.js';
 import { parseFlags, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';

@@ -1,9 +1,9 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { join } from 'node:path';
 import { startPromotion } from '../client/start-promotion.js';
-import { promotionWorkflowId } from '../promotion.js';
+import { promotionWorkflowId } from '../workflows/workflow-ids.js';
 import { startLocalStack } from '../stack/local-stack.js';
-import { SEED_APP } from '../stack/seed-repository.js';
+import { SEED_APP } from '../bootstrap/seed-layout.js';
 import { parseFlags, portFromEnv } from './args.js';
 
 export async function stackCommand(argv: string[]): Promise<number> {

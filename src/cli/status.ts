@@ -1,6 +1,6 @@
 // `promenade status <promotion>`: where a promotion is, what it committed, who approved, what it waits for.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PromotionStatus } from '../promotion.js';
+import type { PromotionStatus } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
 import { parseFlags, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';

@@ -1,7 +1,8 @@
 // Starting a promotion from outside (CLI, CI, tests): validates the input before anything reaches Temporal.
 import { Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { validatePromotionInput } from '../config/promotion-input.js';
-import { promotionWorkflowId, TASK_QUEUE, type PromotionInput } from '../promotion.js';
+import { promotionWorkflowId, TASK_QUEUE } from '../workflows/workflow-ids.js';
+import { type PromotionInput } from '../config/promotion-input.js';
 import type { promotion } from '../workflows/promotion.js';
 import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from '../workflows/search-attributes.js';
 

@@ -2,7 +2,6 @@
 // because InvalidInputError is a non-retryable ApplicationFailure, a bad input fails the run instead of being
 // retried forever as a workflow task failure.
 import { ApplicationFailure } from '@temporalio/common';
-import type { PromotionInput } from '../promotion.js';
 import { ImageReferenceError, parseImageReference } from './image-reference.js';
 import { redactUrlCredentials, repositoryUrlProblem } from './repository-url.js';
 
@@ -100,4 +99,15 @@ function show(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+export interface PromotionInput {
+  app: string;
+  /** OCI image reference: `registry/repo:tag`, `repo@sha256:...`, or both. */
+  image: string;
+  requestedBy: string;
+  /** Free-form context such as the CI run URL or the source commit; recorded in commit trailers. */
+  metadata?: Record<string, string>;
+  /** Overrides the worker's default GitOps repository (a URL without credentials). */
+  repository?: string;
 }

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../promotion.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { requirePortFree } from './ports.js';
 
 export interface DevServerOptions {

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { startArgoCDSimulator } from '../argocd-sim/index.js';
 import { startDevServer, stopProcessGroup, type DevServer } from './dev-server.js';
 import { requirePortFree } from './ports.js';
-import { ArgoCDClient } from '../activities/argocd/client.js';
-import type { Application } from '../activities/argocd/types.js';
+import { ArgoCDClient } from '../argocd/client.js';
+import type { Application } from '../argocd/types.js';
 import { argocdSessionToken, installSeedApplications } from './seed-applications.js';
-import { seedApplications, seedGitopsRepository } from './seed-repository.js';
+import { seedApplications } from '../bootstrap/seed-layout.js';
+import { seedGitopsRepository } from './seed-repository.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 export interface LocalStackOptions {

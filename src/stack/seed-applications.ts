@@ -1,8 +1,8 @@
 // Puts the seed lab's Argo CD side in place through Argo CD's own API (so it works against a real server too):
 // upsert the three Applications, then sync each once, as the lab does by hand, and wait until all are healthy.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgoCDClient } from '../activities/argocd/client.js';
-import type { Application } from '../activities/argocd/types.js';
+import { ArgoCDClient } from '../argocd/client.js';
+import type { Application } from '../argocd/types.js';
 
 export async function argocdSessionToken(baseUrl: string, username: string, password: string): Promise<string> {
   const response = await fetch(`${baseUrl}/api/v1/session`, {

@@ -9,7 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { LaneMessage, PromotionActivities } from '../activities/contract.js';
+import type { LaneMessage, PromotionActivities } from './contract.js';
 import { laneRequestSignal, laneSignal } from './messages.js';
 
 const { isPromotionRunning } = proxyActivities<PromotionActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });

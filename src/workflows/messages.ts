@@ -1,7 +1,7 @@
 // Every message a promotion understands. Client code (CLI, tests, the lane) sends exactly these definitions.
 // Each takes ONE object argument because the Web UI's signal form sends a single JSON value.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, PromotionStatus } from '../promotion.js';
+import type { ApprovalDecision, PromotionStatus } from './promotion-status.js';
 
 export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
 export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
@@ -24,4 +24,4 @@ export const statusQuery = defineQuery<PromotionStatus>('status');
 export const laneSignal = defineSignal<[{ kind: 'granted' | 'superseded' | 'prod-cleared'; by?: string }]>('lane');
 
 /** App lane: one promotion per app in flight past staging. */
-export const laneRequestSignal = defineSignal<[import('../activities/contract.js').LaneMessage]>('lane-request');
+export const laneRequestSignal = defineSignal<[import('./contract.js').LaneMessage]>('lane-request');

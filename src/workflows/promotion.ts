@@ -14,21 +14,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PromotionActivities } from '../activities/contract.js';
+import type { PromotionActivities } from './contract.js';
 import type { AppPipeline, ApprovalPolicy, EnvironmentConfig } from '../config/pipeline.js';
 import { InvalidInputError, validatePromotionInput } from '../config/promotion-input.js';
 import { NON_RETRYABLE_TYPES } from '../failures.js';
-import {
-  TRAILER_APPROVED_BY,
-  TRAILER_IMAGE,
-  type Approval,
-  type ApprovalDecision,
-  type PromotionInput,
-  type PromotionResult,
-  type PromotionState,
-  type PromotionStatus,
-  type StageRecord,
-} from '../promotion.js';
+import { TRAILER_APPROVED_BY, TRAILER_IMAGE } from '../git/trailers.js';
+import { type Approval, type ApprovalDecision, type PromotionResult, type PromotionState, type PromotionStatus, type StageRecord } from './promotion-status.js';
+import { type PromotionInput } from '../config/promotion-input.js';
 import { approveSignal, decideUpdate, laneSignal, rejectSignal, statusQuery, type DecisionRequest } from './messages.js';
 import { PROMOTION_STATE_KEY, PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY } from './search-attributes.js';
 import { initialRecords, planStages, type PlannedStage } from './stages.js';

@@ -1,6 +1,6 @@
 // Pure naming and bookkeeping of a promotion's stages, kept apart so it can be unit-tested without a server.
 import type { AppPipeline } from '../config/pipeline.js';
-import type { StageRecord } from '../promotion.js';
+import type { StageRecord } from './promotion-status.js';
 
 export interface PlannedStage {
   name: string;

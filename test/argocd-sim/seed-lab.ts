@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startArgoCDSimulator, type ArgoCDSimulator, type ArgoCDSimulatorOptions } from '../../src/argocd-sim/index.js';
 import type { Application } from '../../src/argocd-sim/types.js';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 
 /** The seed lab's gitops repo: a bare remote plus a working clone to push from. */
 export interface SeedRepo {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgoCDClient } from '../../src/activities/argocd/client.js';
+import { ArgoCDClient } from '../../src/argocd/client.js';
 import { startArgoCDSimulator, type Application, type ArgoCDSimulator } from '../../src/argocd-sim/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { argocdSessionToken } from '../../src/stack/seed-applications.js';

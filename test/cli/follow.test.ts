@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { followPromotion, transitions } from '../../src/cli/follow.js';
-import type { PromotionStatus, StageRecord } from '../../src/promotion.js';
+import type { PromotionStatus, StageRecord } from '../../src/workflows/promotion-status.js';
 
 const status = (state: PromotionStatus['state'], stages: Array<[string, StageRecord['status']]>, currentStage?: string): PromotionStatus => ({
   app: 'myapp',

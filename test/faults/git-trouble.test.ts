@@ -6,7 +6,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PromotionStatus } from '../../src/promotion.js';
+import type { PromotionStatus } from '../../src/workflows/promotion-status.js';
 import { approveSignal } from '../../src/workflows/messages.js';
 import type { PromotionEnvironment } from '../support/promotion-environment.js';
 import { count, recordFigures } from './figures.js';

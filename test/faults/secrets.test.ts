@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { laneWorkflowId } from '../../src/promotion.js';
+import { laneWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { approveSignal, statusQuery } from '../../src/workflows/messages.js';
 import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
 import { recordFigures } from './figures.js';

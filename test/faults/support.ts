@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
-import type { PromotionResult } from '../../src/promotion.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
+import type { PromotionResult } from '../../src/workflows/promotion-status.js';
 import { createPromotionEnvironment, type PromotionEnvironment, type PromotionEnvironmentOptions } from '../support/promotion-environment.js';
 
 const exec = promisify(execFile);

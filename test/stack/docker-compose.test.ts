@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../src/activities/index.js';
-import { CREDENTIAL_ENV } from '../../src/activities/git/workspace.js';
+import { CREDENTIAL_ENV } from '../../src/git/workspace.js';
 import { temporalSettingsFromEnv } from '../../src/connection.js';
-import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../src/promotion.js';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+import { TASK_QUEUE } from '../../src/workflows/workflow-ids.js';
 import { SEARCH_ATTRIBUTE_FLAGS, DYNAMIC_CONFIG_FLAGS } from '../../src/stack/dev-server.js';
 
 interface Service {

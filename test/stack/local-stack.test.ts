@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/ports.js';
-import { promotionWorkflowId } from '../../src/promotion.js';
+import { promotionWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { statusQuery } from '../../src/workflows/messages.js';
 
 const BIN = fileURLToPath(new URL('../../bin/promenade.js', import.meta.url));

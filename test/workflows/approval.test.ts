@@ -1,7 +1,7 @@
 // The approval gate's endings other than approval: expiry, and a newer promotion superseding an older one —
 // decided by the app's lane workflow, so it holds across worker processes (two are running here).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { laneWorkflowId } from '../../src/promotion.js';
+import { laneWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { approveSignal } from '../../src/workflows/messages.js';
 import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
 

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
 
 const APPS = Array.from({ length: 12 }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);

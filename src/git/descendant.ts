@@ -1,0 +1,32 @@
+// When the branch moves on between our push and Argo CD's auto-sync, Argo CD deploys a later commit. That still
+// delivers our stage if the later commit descends from ours and the environment's manifest there still declares
+// our image (nobody replaced it since): the same question a person would ask with `git log` and `git show`.
+import type { ImageSetter } from '../config/pipeline.js';
+import { readImage } from '../manifests/image-setter.js';
+import { Workspace, type WorkspaceOptions } from './workspace.js';
+
+export interface DescendantQuestion {
+  repository: string;
+  branch: string;
+  /** The commit Argo CD deployed or is about to deploy. */
+  head: string;
+  /** The commit our stage pushed. */
+  revision: string;
+  setter: ImageSetter;
+  image: string;
+}
+
+export async function headDeliversRevision(question: DescendantQuestion, options?: WorkspaceOptions): Promise<boolean> {
+  const workspace = Workspace.open(question.repository, options);
+  return workspace.exclusive(async () => {
+    const known = () => workspace.git(['cat-file', '-e', `${question.head}^{commit}`]).then(() => true, () => false);
+    if (!(await known())) {
+      await workspace.fetch(question.branch);
+      if (!(await known())) return false;
+    }
+    const descends = await workspace.git(['merge-base', '--is-ancestor', question.revision, question.head]).then(() => true, () => false);
+    if (!descends) return false;
+    const text = await workspace.git(['show', `${question.head}:${question.setter.file}`]).catch(() => undefined);
+    return text !== undefined && readImage(text, question.setter) === question.image;
+  });
+}

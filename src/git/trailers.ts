@@ -1,0 +1,8 @@
+// The trailer keys promenade writes into GitOps commits: they make every promotion commit findable, so a retried
+// activity never commits twice, and they record who asked and who approved.
+export const TRAILER_PROMOTION = 'Promenade-Promotion';
+export const TRAILER_STAGE = 'Promenade-Stage';
+export const TRAILER_IMAGE = 'Promenade-Image';
+export const TRAILER_APPROVED_BY = 'Approved-by';
+export const TRAILER_REVERTS = 'Promenade-Reverts';
+

@@ -1,0 +1,380 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
+import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, argocdFailure } from '../../src/argocd/client.js';
+import type { ApplicationWatchEvent } from '../../src/argocd/types.js';
+import { OURS, app } from './fixtures.js';
+import { argoError, json, startTestServer, type TestServer } from './http-server.js';
+
+const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9tZW5hZGUifQ.c2VjcmV0LXNpZ25hdHVyZQ';
+
+function mustNotLeak(value: unknown): void {
+  const e = value as Error & Record<string, unknown>;
+  const seen = [String(e?.message), String(e?.stack), JSON.stringify(e), JSON.stringify(Object.entries(e ?? {}))];
+  if (e instanceof ApplicationFailure) seen.push(String(JSON.stringify(e.details)), String(e.cause));
+  for (const s of seen) expect(s).not.toContain(TOKEN);
+}
+
+describe('argocdConfigFromEnv', () => {
+  it('host:port means https, like the argocd CLI', () => {
+    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'argocd.example.com:8443', ARGOCD_AUTH_TOKEN: TOKEN })).toEqual({
+      baseUrl: 'https://argocd.example.com:8443',
+      token: TOKEN,
+      insecure: false,
+    });
+  });
+
+  it('ARGOCD_PLAINTEXT=true means http; ARGOCD_INSECURE=true skips TLS verification', () => {
+    const c = argocdConfigFromEnv({ ARGOCD_SERVER: 'localhost:8080', ARGOCD_AUTH_TOKEN: TOKEN, ARGOCD_PLAINTEXT: 'true', ARGOCD_INSECURE: 'true' });
+    expect(c.baseUrl).toBe('http://localhost:8080');
+    expect(c.insecure).toBe(true);
+  });
+
+  it('accepts a full URL with a root path and drops the trailing slash', () => {
+    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'https://cd.example.com/argocd/', ARGOCD_AUTH_TOKEN: TOKEN }).baseUrl).toBe(
+      'https://cd.example.com/argocd',
+    );
+    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'http://10.0.0.1:30080', ARGOCD_AUTH_TOKEN: TOKEN, ARGOCD_PLAINTEXT: 'false' }).baseUrl).toBe(
+      'http://10.0.0.1:30080',
+    );
+  });
+
+  it('refuses a missing server or token, and credentials in the URL, as InvalidConfig without echoing the token', () => {
+    expect(() => argocdConfigFromEnv({ ARGOCD_AUTH_TOKEN: TOKEN })).toThrow(/ARGOCD_SERVER is not set/);
+    expect(() => argocdConfigFromEnv({ ARGOCD_SERVER: 'x:1' })).toThrow(/ARGOCD_AUTH_TOKEN is not set/);
+    try {
+      argocdConfigFromEnv({ ARGOCD_SERVER: `https://admin:${TOKEN}@cd.example.com`, ARGOCD_AUTH_TOKEN: TOKEN });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe('InvalidConfig');
+      mustNotLeak(err);
+    }
+  });
+});
+
+describe('ArgoCDClient over HTTP', () => {
+  let server: TestServer;
+  let client: ArgoCDClient;
+
+  beforeEach(async () => {
+    server = await startTestServer();
+    client = new ArgoCDClient({ ...argocdConfigFromEnv({ ARGOCD_SERVER: 'placeholder:1', ARGOCD_AUTH_TOKEN: TOKEN }), baseUrl: server.url });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('GET sends the bearer token, project (race 7) and refresh, and no content type', async () => {
+    server.handle((_req, res) => json(res, 200, app()));
+    const a = await client.getApplication('myapp-staging', { project: 'default', refresh: 'normal' });
+    expect(a.metadata.name).toBe('myapp-staging');
+    const [req] = server.requests;
+    expect(req!.method).toBe('GET');
+    expect(req!.path).toBe('/api/v1/applications/myapp-staging');
+    expect(req!.query.get('project')).toBe('default');
+    expect(req!.query.get('refresh')).toBe('normal');
+    expect(req!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req!.headers['content-type']).toBeUndefined();
+    expect(client.requests).toBe(1);
+  });
+
+  it('POST sync sends exactly application/json and the revision, infos and project', async () => {
+    server.handle((_req, res) => json(res, 200, app({ operation: { sync: { revision: OURS } } })));
+    await client.sync('myapp-staging', {
+      project: 'default',
+      revision: OURS,
+      prune: false,
+      infos: [{ name: 'promenade.promotion', value: 'p1' }],
+    });
+    const [req] = server.requests;
+    expect(req!.method).toBe('POST');
+    expect(req!.path).toBe('/api/v1/applications/myapp-staging/sync');
+    expect(req!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(req!.body)).toEqual({
+      name: 'myapp-staging',
+      project: 'default',
+      prune: false,
+      revision: OURS,
+      infos: [{ name: 'promenade.promotion', value: 'p1' }],
+    });
+  });
+
+  it('DELETE of the operation also sends exactly application/json (race 8)', async () => {
+    server.handle((req, res) => {
+      if (req.headers['content-type'] !== 'application/json') {
+        res.writeHead(415, { 'content-type': 'text/plain' });
+        res.end('Invalid content type');
+        return;
+      }
+      json(res, 200, {});
+    });
+    await client.terminateOperation('myapp-staging', { project: 'default' });
+    const [req] = server.requests;
+    expect(req!.method).toBe('DELETE');
+    expect(req!.path).toBe('/api/v1/applications/myapp-staging/operation');
+    expect(req!.headers['content-type']).toBe('application/json');
+    expect(req!.query.get('project')).toBe('default');
+  });
+
+  it('a 415 plain-text body becomes a readable error', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(415, { 'content-type': 'text/plain' });
+      res.end('Invalid content type');
+    });
+    await expect(client.sync('a', { project: 'p' })).rejects.toMatchObject({ status: 415, argoMessage: 'Invalid content type' });
+  });
+
+  it('parses {error, code, message} and maps 404 to a terminal ArgoCDAccessDenied naming the app and the cause', async () => {
+    server.handle((_req, res) => argoError(res, 404, 5, 'applications.argoproj.io "nope" not found'));
+    const err = await client.getApplication('nope', { project: 'default' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ArgoCDApiError);
+    expect(err).toMatchObject({ status: 404, grpcCode: 5, argoMessage: 'applications.argoproj.io "nope" not found', accessDenied: true });
+    const f = argocdFailure(err) as ApplicationFailure;
+    expect(f).toBeInstanceOf(ApplicationFailure);
+    expect(f.type).toBe('ArgoCDAccessDenied');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toMatch(/application nope: it does not exist in that project/);
+    expect(client.requests).toBe(1);
+  });
+
+  it('403 and 401 are terminal access failures with their cause', async () => {
+    server.handle((_req, res) => argoError(res, 403, 7, 'permission denied: applications, sync, default/web, sub: ci, iat: 2026-11-26T01:00:00Z'));
+    const f403 = argocdFailure(await client.sync('web', { project: 'default' }).catch((e) => e)) as ApplicationFailure;
+    expect(f403.type).toBe('ArgoCDAccessDenied');
+    expect(f403.message).toMatch(/web: the token lacks RBAC permission.*permission denied: applications, sync/);
+    server.handle((_req, res) => argoError(res, 401, 16, 'invalid session: token has invalid claims: token is expired'));
+    const f401 = argocdFailure(await client.getApplication('web', { project: 'default' }).catch((e) => e)) as ApplicationFailure;
+    expect(f401.type).toBe('ArgoCDAccessDenied');
+    expect(f401.message).toMatch(/ARGOCD_AUTH_TOKEN.*token is expired/);
+  });
+
+  it('400 another operation in progress is recognised and not retried', async () => {
+    server.handle((_req, res) => argoError(res, 400, 9, 'another operation is already in progress'));
+    const err = await client.sync('web', { project: 'default', revision: OURS }).catch((e) => e);
+    expect(err.operationInProgress).toBe(true);
+    expect(err.transient).toBe(false);
+    expect(client.requests).toBe(1);
+  });
+
+  it('retries 503 inside one call, bounded, counting every try', async () => {
+    let n = 0;
+    server.handle((_req, res) => (++n < 3 ? argoError(res, 503, 14, 'connection refused by repo-server') : json(res, 200, app())));
+    await client.getApplication('web', { project: 'default' });
+    expect(client.requests).toBe(3);
+
+    n = -100;
+    const err = await client.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(err).toMatchObject({ status: 503, transient: true });
+    expect(client.requests).toBe(6);
+    const f = argocdFailure(err) as ApplicationFailure;
+    expect(f.type).toBe('ArgoCDUnavailable');
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('does not retry a 500 inside the call (the activity retry policy does)', async () => {
+    server.handle((_req, res) => argoError(res, 500, 2, 'application refresh deadline exceeded'));
+    const err = await client.getApplication('web', { project: 'default', refresh: 'hard' }).catch((e) => e);
+    expect(err.status).toBe(500);
+    expect(client.requests).toBe(1);
+    expect((argocdFailure(err) as ApplicationFailure).type).toBe('ArgoCDUnavailable');
+  });
+
+  it('never lets the token into an error, even when the server echoes it', async () => {
+    server.handle((_req, res) => argoError(res, 401, 16, `invalid session: token ${TOKEN} is malformed`));
+    const err = await client.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(err.message).toContain('[redacted]');
+    mustNotLeak(err);
+    mustNotLeak(argocdFailure(err));
+  });
+
+  it('connection errors are clean, transient and free of the token', async () => {
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    const dead = new ArgoCDClient({ baseUrl: `http://127.0.0.1:${port}`, token: TOKEN, insecure: false, maxTries: 2 });
+    const err = await dead.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ArgoCDApiError);
+    expect(err.message).toMatch(/cannot reach Argo CD \(ECONNREFUSED/);
+    expect(err.transient).toBe(true);
+    expect(err.cause).toBeUndefined();
+    expect(dead.requests).toBe(2);
+    mustNotLeak(err);
+    const f = argocdFailure(err) as ApplicationFailure;
+    expect(f.type).toBe('ArgoCDUnavailable');
+    mustNotLeak(f);
+    server = await startTestServer();
+  });
+
+  it('a request timeout is a transient error', async () => {
+    server.handle(() => undefined);
+    const slow = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 200 });
+    const err = await slow.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(err).toMatchObject({ transient: true, status: undefined });
+    expect(err.message).toMatch(/timeout/);
+    mustNotLeak(err);
+  });
+
+  it('listApplications sends projects and copes with items: null', async () => {
+    server.handle((_req, res) => json(res, 200, { metadata: {}, items: null }));
+    expect(await client.listApplications({ projects: ['a', 'b'] })).toEqual([]);
+    expect(server.requests[0]!.query.getAll('projects')).toEqual(['a', 'b']);
+  });
+
+  it('createApplication posts the app with upsert and the exact content type', async () => {
+    const body = app();
+    server.handle((req, res) => json(res, 200, JSON.parse(req.body)));
+    const created = await client.createApplication(body, { upsert: true });
+    expect(created.metadata.name).toBe('myapp-staging');
+    const [req] = server.requests;
+    expect(req!.path).toBe('/api/v1/applications');
+    expect(req!.query.get('upsert')).toBe('true');
+    expect(req!.headers['content-type']).toBe('application/json');
+  });
+});
+
+describe('watchApplication', () => {
+  let server: TestServer;
+  let client: ArgoCDClient;
+
+  beforeEach(async () => {
+    server = await startTestServer();
+    client = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const line = (type: string, resourceVersion: string) =>
+    JSON.stringify({ result: { type, application: app({ resourceVersion }) } }) + '\n';
+
+  it('parses NDJSON events split across chunk boundaries and sends name, projects and resourceVersion', async () => {
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const all = line('ADDED', '1') + line('MODIFIED', '2') + line('MODIFIED', '3');
+      // Cut in the middle of the first event, and again inside a multi-byte-free region of the second.
+      const cuts = [17, 600, all.length - 5];
+      let from = 0;
+      for (const cut of cuts) {
+        res.write(all.slice(from, cut));
+        from = cut;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      res.end(all.slice(from));
+    });
+    const events: ApplicationWatchEvent[] = [];
+    for await (const ev of client.watchApplication('myapp-staging', { project: 'default', resourceVersion: '7' })) events.push(ev);
+    expect(events.map((e) => [e.type, e.application.metadata.resourceVersion])).toEqual([
+      ['ADDED', '1'],
+      ['MODIFIED', '2'],
+      ['MODIFIED', '3'],
+    ]);
+    const [req] = server.requests;
+    expect(req!.path).toBe('/api/v1/stream/applications');
+    expect(req!.query.get('name')).toBe('myapp-staging');
+    expect(req!.query.getAll('projects')).toEqual(['default']);
+    expect(req!.query.get('resourceVersion')).toBe('7');
+    expect(req!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(client.requests).toBe(1);
+  });
+
+  it('reads the last event even without a trailing newline', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(line('ADDED', '5').trimEnd());
+    });
+    const events: ApplicationWatchEvent[] = [];
+    for await (const ev of client.watchApplication('a', { project: 'p' })) events.push(ev);
+    expect(events).toHaveLength(1);
+  });
+
+  it('throws the error body sent before the first event, as an access error, without the token', async () => {
+    server.handle((_req, res) => {
+      const body = JSON.stringify({ error: { grpc_code: 16, http_code: 401, message: `invalid session: ${TOKEN}`, http_status: 'Unauthorized' } });
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const err = await (async () => {
+      for await (const _ of client.watchApplication('a', { project: 'p' })) void _;
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(ArgoCDApiError);
+    expect(err).toMatchObject({ status: 401, grpcCode: 16, accessDenied: true });
+    mustNotLeak(err);
+  });
+
+  it('throws an error line that arrives mid-stream', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line('ADDED', '1'));
+      res.end(JSON.stringify({ error: { grpc_code: 14, http_code: 503, message: 'watch closed', http_status: 'Service Unavailable' } }) + '\n');
+    });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const ev of client.watchApplication('a', { project: 'p' })) seen.push(ev.type);
+    })().catch((e) => e);
+    expect(seen).toEqual(['ADDED']);
+    expect(err).toMatchObject({ status: 503, transient: true });
+  });
+
+  it('ends quietly when the signal aborts a silent stream (no keepalive)', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line('ADDED', '1'));
+    });
+    const ac = new AbortController();
+    const seen: string[] = [];
+    setTimeout(() => ac.abort(), 150);
+    const started = Date.now();
+    for await (const ev of client.watchApplication('a', { project: 'p', signal: ac.signal })) seen.push(ev.type);
+    expect(seen).toEqual(['ADDED']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('breaking out of the loop closes the connection', async () => {
+    let closed = false;
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line('ADDED', '1'));
+      res.on('close', () => {
+        closed = true;
+      });
+    });
+    for await (const _ of client.watchApplication('a', { project: 'p' })) break;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(true);
+  });
+});
+
+describe('TLS', () => {
+  it('verifies certificates unless ARGOCD_INSECURE=true, and a refused certificate leaves no token in the error', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createServer } = await import('node:https');
+    const dir = mkdtempSync(join(tmpdir(), 'promenade-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+      const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(app()));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const env = { ARGOCD_SERVER: `127.0.0.1:${port}`, ARGOCD_AUTH_TOKEN: TOKEN };
+        const strict = new ArgoCDClient({ ...argocdConfigFromEnv(env), maxTries: 1 });
+        const err = await strict.getApplication('web', { project: 'default' }).catch((e) => e);
+        expect(err).toBeInstanceOf(ArgoCDApiError);
+        expect(err.message).toMatch(/SELF_SIGNED|self-signed|certificate/i);
+        expect(err.message).toMatch(/ARGOCD_INSECURE/);
+        mustNotLeak(err);
+        const insecure = new ArgoCDClient(argocdConfigFromEnv({ ...env, ARGOCD_INSECURE: 'true' }));
+        expect((await insecure.getApplication('web', { project: 'default' })).metadata.name).toBe('myapp-staging');
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
