@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { promenadeCacheDir } from './cache-dir.js';
 import { createActivities, settingsFromEnv, type ActivitySettings } from './activities/index.js';
+import { workerConfigFromEnv, WORKER_CONFIG_ENV } from './config/worker-config/index.js';
 import { connectClient, connectWorker, temporalSettingsFromEnv } from './connection.js';
 import { TASK_QUEUE } from './workflows/workflow-ids.js';
 
@@ -104,7 +105,9 @@ export async function createPromotionWorker(options: PromotionWorkerOptions): Pr
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const temporal = temporalSettingsFromEnv(env);
-  const activities = settingsFromEnv(env);
+  // Read before connecting: a worker whose operators' file is wrong must not take a single task.
+  const workerConfig = await workerConfigFromEnv(env);
+  const activities = { ...settingsFromEnv(env), workerConfig };
   const tuning = workerTuningFromEnv(env);
   const bundle = env.PROMENADE_WORKFLOW_BUNDLE || (await bundleInChild(env));
   const connection = await connectWorker(temporal);
@@ -121,6 +124,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   });
   // The worker has read the code; a bundle made for this process alone is not needed any more.
   if (!env.PROMENADE_WORKFLOW_BUNDLE) await rm(bundle, { force: true });
+  if (!workerConfig) console.log(`promenade worker in local mode: no ${WORKER_CONFIG_ENV} file, so the worker's operators have set no policy`);
   console.log(`promenade worker polling task queue "${env.PROMENADE_TASK_QUEUE ?? TASK_QUEUE}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running activities finish, then resolves.
   await worker.run();

@@ -14,8 +14,11 @@ import { readPipelineFile } from '../git/pipeline-source.js';
 import { revertCommit } from '../git/revert.js';
 import type { WorkspaceOptions } from '../git/workspace.js';
 import { TERMINAL, terminal } from '../failures.js';
+import type { WorkerConfig } from '../config/worker-config/index.js';
 
 export interface ActivitySettings {
+  /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
+  workerConfig?: WorkerConfig;
   /** GitOps repository used when a promotion does not name one. */
   defaultRepository?: string;
   /** Branch promenade.yaml is read from. */
