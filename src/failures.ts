@@ -34,3 +34,13 @@ export function terminal(type: (typeof TERMINAL)[keyof typeof TERMINAL], message
 export function retryable(type: (typeof RETRYABLE)[keyof typeof RETRYABLE], message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: false });
 }
+
+/** What went wrong, in one line: activity failures wrap the activity's own error, and its cause says it. */
+export function failureMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.message) return cause.message;
+    return err.message;
+  }
+  return String(err);
+}

@@ -1,79 +1,27 @@
-// One durable run per promotion: dev-sync, staging-promote, approval, prod-promote, verify-health, and an
-// automatic rollback (git revert of this promotion's own commit) when a stage fails after committing.
-import {
-  ApplicationFailure,
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  isCancellation,
-  log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { PromotionActivities } from './contract.js';
-import type { AppPipeline, ApprovalPolicy, EnvironmentConfig } from '../config/pipeline.js';
-import { InvalidInputError, validatePromotionInput } from '../config/promotion-input.js';
-import { NON_RETRYABLE_TYPES } from '../failures.js';
+// One durable run per promotion. With the default environments it runs the stages dev-sync, staging-promote,
+// approval, prod-promote and verify-health (planStages names them after the pipeline's environments), and rolls
+// back (git revert of this promotion's own commits) when a stage fails after committing.
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
+import { InvalidInputError, validatePromotionInput, type PromotionInput } from '../config/promotion-input.js';
+import { failureMessage } from '../failures.js';
 import { TRAILER_APPROVED_BY, TRAILER_IMAGE } from '../git/trailers.js';
-import { type Approval, type ApprovalDecision, type PromotionResult, type PromotionState, type PromotionStatus, type StageRecord } from './promotion-status.js';
-import { type PromotionInput } from '../config/promotion-input.js';
-import { approveSignal, decideUpdate, laneSignal, rejectSignal, statusQuery, type DecisionRequest } from './messages.js';
-import { PROMOTION_STATE_KEY, PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY } from './search-attributes.js';
-import { initialRecords, planStages, type PlannedStage } from './stages.js';
+import { commitImage, shortSteps, syncEnvironment, verifyHealth } from './activities.js';
+import { ApprovalGate, type GateOutcome } from './approval-gate.js';
+import { LaneAccess } from './lane-access.js';
+import { statusQuery } from './messages.js';
+import type { PromotionResult, PromotionState, PromotionStatus } from './promotion-status.js';
+import { rollBack, UnverifiedEnvironments } from './rollback.js';
+import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from './search-attributes.js';
+import { StageTable, initialRecords, planStages, type PlannedStage } from './stages.js';
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
-
-const shortStep = { startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } } as const;
-const queued = proxyActivities<PromotionActivities>(shortStep);
-// Reading promenade.yaml and messaging the app lane take milliseconds: run as local activities they skip the task
-// queue round trip and the extra workflow task each queued activity costs, and they never wait for a slot behind
-// the long, mostly idle Argo CD waits. Runs started before this change replay with queued activities (see patched).
-const local = proxyLocalActivities<PromotionActivities>(shortStep);
-export const LOCAL_ACTIVITIES_PATCH = 'local-pipeline-and-lane-activities';
-// Git is retried a bounded number of times: an unreachable remote must end in a clear failure, not hang.
-const { commitImage, revertStage } = proxyActivities<PromotionActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { ...retry, maximumAttempts: 8 },
-});
-// Waits heartbeat, so a worker that dies mid-wait is noticed in 30 s and the wait resumes elsewhere.
-const { syncEnvironment, verifyHealth } = proxyActivities<PromotionActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { ...retry, maximumAttempts: 10 },
-});
-
-type GateOutcome = 'approved' | 'rejected' | 'expired' | 'superseded';
+export { LOCAL_ACTIVITIES_PATCH } from './activities.js';
 
 export async function promotion(rawInput: PromotionInput): Promise<PromotionResult> {
-  let input: PromotionInput;
-  try {
-    input = validatePromotionInput(rawInput);
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-    throw err;
-  }
+  const input = validInput(rawInput);
   const promotionId = workflowInfo().workflowId;
-  const { loadPipeline, signalAppLane } = patched(LOCAL_ACTIVITIES_PATCH) ? local : queued;
-  const status: PromotionStatus = {
-    app: input.app,
-    image: input.image,
-    requestedBy: input.requestedBy,
-    state: 'starting',
-    stages: [],
-    approvals: [],
-    rejections: [],
-    refused: [],
-  };
-  let policy: ApprovalPolicy | undefined;
-  let lane: 'none' | 'claimed' | 'prod-cleared' | 'superseded' = 'none';
-  let supersededBy: string | undefined;
-  // Signal handlers change `lane` between awaits; read it through a call so the compiler does not narrow it.
-  const laneNow = () => lane;
-
+  const { loadPipeline, signalAppLane } = shortSteps();
+  const status: PromotionStatus = { app: input.app, image: input.image, requestedBy: input.requestedBy, state: 'starting', stages: [], approvals: [], rejections: [], refused: [] };
   const setState = (state: PromotionState) => {
     status.state = state;
     upsertSearchAttributes([{ key: PROMOTION_STATE_KEY, value: state }]);
@@ -83,53 +31,12 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     { key: PROMOTION_IMAGE_KEY, value: input.image },
   ]);
 
+  // Handlers: the status query, people's decisions, the lane's answers.
   setHandler(statusQuery, () => status);
-
-  // Refused decisions are recorded, not thrown: a signal cannot answer its sender, the audit trail can.
-  const refusal = (decision: ApprovalDecision): string | undefined => {
-    if (typeof decision?.approver !== 'string' || decision.approver.trim() === '') return 'approver must be a non-empty string';
-    if (decision.comment !== undefined && typeof decision.comment !== 'string') return 'comment must be a string';
-    if (status.state !== 'awaiting-approval' || !policy) return `promotion is ${status.state}, not awaiting approval`;
-    if (policy.forbidSelfApproval && decision.approver === input.requestedBy) return 'the requester may not approve their own promotion';
-    if (policy.approvers.length > 0 && !policy.approvers.includes(decision.approver)) return `${decision.approver} is not an allowed approver`;
-    return undefined;
-  };
-  const decide = (kind: 'approve' | 'reject', decision: ApprovalDecision) => {
-    const at = new Date().toISOString();
-    const reason = refusal(decision);
-    const record: Approval = { approver: String(decision?.approver ?? ''), at, ...(typeof decision?.comment === 'string' ? { comment: decision.comment } : {}) };
-    if (reason) {
-      status.refused.push({ ...record, reason });
-      log.warn('decision refused', { promotionId, kind, approver: record.approver, reason });
-      return;
-    }
-    const list = kind === 'approve' ? status.approvals : status.rejections;
-    if (!list.some((a) => a.approver === record.approver)) list.push(record);
-  };
-  setHandler(approveSignal, (decision) => decide('approve', decision));
-  setHandler(rejectSignal, (decision) => decide('reject', decision));
-  setHandler(
-    decideUpdate,
-    (request: DecisionRequest) => {
-      decide(request.decision, request);
-      return { accepted: true as const, state: status.state, approvals: status.approvals.length, required: policy?.required ?? 0 };
-    },
-    {
-      validator: (request: DecisionRequest) => {
-        if (request?.decision !== 'approve' && request?.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
-        const reason = refusal(request);
-        if (reason) throw new Error(reason);
-      },
-    },
-  );
-  setHandler(laneSignal, ({ kind, by }) => {
-    if (kind === 'superseded' && lane !== 'prod-cleared') {
-      lane = 'superseded';
-      supersededBy = by;
-    } else if (kind === 'prod-cleared' && lane === 'claimed') {
-      lane = 'prod-cleared';
-    }
-  });
+  const gate = new ApprovalGate(status, promotionId, input.requestedBy);
+  gate.listen();
+  const lane = new LaneAccess(input.app, promotionId, signalAppLane);
+  lane.listen();
 
   let pipeline: AppPipeline;
   try {
@@ -144,116 +51,37 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   }
   const plan = planStages(pipeline);
   status.stages = initialRecords(plan);
-  const record = (name: string): StageRecord => status.stages.find((s) => s.stage === name)!;
+  const stages = new StageTable(status);
   const environment = (name: string): EnvironmentConfig => pipeline.environments.find((e) => e.name === name)!;
-  const begin = (stage: PlannedStage) => {
-    status.currentStage = stage.name;
-    Object.assign(record(stage.name), { status: 'running', startedAt: new Date().toISOString() });
-  };
-  const end = (stage: PlannedStage, outcome: StageRecord['status'], failure?: string) => {
-    Object.assign(record(stage.name), { status: outcome, finishedAt: new Date().toISOString() }, failure ? { failure } : {});
-  };
-  const laneInUse = plan.some((s) => s.kind === 'approval');
+  const unverified = new UnverifiedEnvironments();
 
-  const approvalGate = async (stage: PlannedStage): Promise<GateOutcome> => {
-    policy = environment(stage.environment).approval!;
+  // The three kinds of stage. Each resolves when its stage succeeded and throws when it failed.
+  const approval = async (stage: PlannedStage): Promise<GateOutcome> => {
+    gate.open(environment(stage.environment).approval!);
     setState('awaiting-approval');
-    if (lane === 'none') {
-      lane = 'claimed';
-      await signalAppLane({ app: input.app, message: { kind: 'claim', promotionId, startedAt: workflowInfo().startTime.getTime() } });
-    }
-    const required = policy.required;
-    const decided = await condition(
-      () => status.rejections.length > 0 || status.approvals.length >= required || lane === 'superseded',
-      policy.timeoutSeconds * 1000,
-    );
-    if (laneNow() === 'superseded') return 'superseded';
-    if (status.rejections.length > 0) return 'rejected';
-    if (!decided) return 'expired';
+    await lane.claim();
+    const decision = await gate.decision(() => lane.superseded);
+    if (decision !== 'approvals-complete') return decision;
     setState('promoting');
-    await signalAppLane({ app: input.app, message: { kind: 'enter-prod', promotionId } });
-    await condition(() => lane === 'prod-cleared' || lane === 'superseded');
-    return laneNow() === 'superseded' ? 'superseded' : 'approved';
+    return lane.enterProd();
   };
-
-  const trailers = (env: EnvironmentConfig): Array<[string, string]> => {
-    const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], ['Requested-by', input.requestedBy]];
-    for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`Promenade-Meta-${key}`, value]);
-    if (env.approval) for (const a of status.approvals) list.push([TRAILER_APPROVED_BY, a.comment ? `${a.approver} (${a.comment})` : a.approver]);
-    return list;
-  };
-
-  // Environments this promotion committed to and that are not known good yet, in commit order.
-  const unverified: Array<{ stage: PlannedStage; env: EnvironmentConfig }> = [];
-
-  const promoteEnvironment = async (stage: PlannedStage) => {
+  const promote = async (stage: PlannedStage) => {
     const env = environment(stage.environment);
-    const commit = await commitImage({
-      app: input.app,
-      repository: pipeline.repository,
-      branch: pipeline.branch,
-      environment: env,
-      promotionId,
-      stage: stage.name,
-      image: input.image,
-      trailers: trailers(env),
-    });
-    Object.assign(record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
-    if (!commit.noChange) unverified.push({ stage, env });
-    const synced = await syncEnvironment({
-      repository: pipeline.repository,
-      branch: pipeline.branch,
-      environment: env,
-      image: input.image,
-      revision: commit.commit,
-      promotionId,
-      stage: stage.name,
-    });
-    record(stage.name).argocdRevision = synced.revision;
+    const ref = { repository: pipeline.repository, branch: pipeline.branch, environment: env, promotionId, stage: stage.name, image: input.image };
+    const commit = await commitImage({ ...ref, app: input.app, trailers: trailers(input, env.approval ? status : undefined) });
+    Object.assign(stages.record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
+    if (!commit.noChange) unverified.add(stage, env);
+    const synced = await syncEnvironment({ ...ref, revision: commit.commit });
+    stages.record(stage.name).argocdRevision = synced.revision;
   };
-
-  const rollback = async (failedEnvironment: string): Promise<boolean> => {
-    const scope = pipeline.rollback;
-    const targets =
-      scope === 'none' ? [] : scope === 'failed-environment' ? unverified.filter((u) => u.env.name === failedEnvironment) : [...unverified].reverse();
-    if (targets.length === 0) return true;
-    setState('rolling-back');
-    let healthy = true;
-    for (const { stage, env } of targets) {
-      const stageRecord = record(stage.name);
-      try {
-        const revert = await revertStage({
-          repository: pipeline.repository,
-          branch: pipeline.branch,
-          environment: env,
-          promotionId,
-          stage: stage.name,
-          commit: stageRecord.commit!,
-          image: input.image,
-          previousImage: stageRecord.previousImage,
-        });
-        stageRecord.rollback = { commit: revert.commit, method: revert.method, healthy: false };
-        await syncEnvironment({
-          repository: pipeline.repository,
-          branch: pipeline.branch,
-          environment: env,
-          image: stageRecord.previousImage ?? '',
-          revision: revert.commit,
-          promotionId,
-          stage: `${stage.name}-rollback`,
-        });
-        stageRecord.rollback.healthy = true;
-        stageRecord.status = 'rolled-back';
-      } catch (err) {
-        healthy = false;
-        const message = failureMessage(err);
-        stageRecord.rollback = { ...(stageRecord.rollback ?? { commit: '', method: 'revert', healthy: false }), failure: message };
-        log.error('rollback failed', { promotionId, stage: stage.name, error: message });
-      }
-    }
-    return healthy;
+  const verify = async (stage: PlannedStage) => {
+    setState('verifying');
+    const promoted = stages.record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
+    // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
+    const env = environment(stage.environment);
+    await verifyHealth({ environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds });
+    setState('promoting');
   };
-
   const finish = async (state: PromotionResult['state']): Promise<PromotionResult> => {
     status.currentStage = undefined;
     setState(state);
@@ -261,73 +89,74 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     return { state, status };
   };
 
-  let failedStage: PlannedStage | undefined;
+  let currentStage: PlannedStage | undefined;
   try {
     setState('promoting');
     for (const stage of plan) {
-      failedStage = stage;
-      begin(stage);
+      currentStage = stage;
+      stages.begin(stage);
       if (stage.kind === 'approval') {
-        const outcome = await approvalGate(stage);
+        const outcome = await approval(stage);
         if (outcome !== 'approved') {
-          end(stage, 'failed', outcome === 'superseded' ? `superseded by ${supersededBy ?? 'a newer promotion'}` : outcome);
-          for (const later of plan.slice(plan.indexOf(stage) + 1)) end(later, 'skipped');
+          stages.end(stage, 'failed', outcome === 'superseded' ? `superseded by ${lane.supersededBy ?? 'a newer promotion'}` : outcome);
+          for (const later of plan.slice(plan.indexOf(stage) + 1)) stages.end(later, 'skipped');
           return await finish(outcome);
         }
-        end(stage, 'succeeded');
-      } else if (stage.kind === 'promote') {
-        await promoteEnvironment(stage);
-        end(stage, 'succeeded');
-      } else {
-        setState('verifying');
-        const promoted = record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
-        // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
-        await verifyHealth({
-          environment: environment(stage.environment),
-          revision: promoted.argocdRevision ?? promoted.commit!,
-          soakSeconds: environment(stage.environment).soakSeconds,
-        });
-        end(stage, 'succeeded');
-        setState('promoting');
-      }
-      // An environment is known good once its last stage (promote, or its soak) passed.
-      const lastOfEnv = [...plan].reverse().find((s) => s.environment === stage.environment);
-      if (lastOfEnv === stage) unverified.splice(0, unverified.length, ...unverified.filter((u) => u.env.name !== stage.environment));
+      } else if (stage.kind === 'promote') await promote(stage);
+      else await verify(stage);
+      stages.end(stage, 'succeeded');
+      if (lastStageOf(plan, stage.environment) === stage) unverified.verified(stage.environment);
     }
     return await finish('promoted');
   } catch (err) {
     const cancelled = isCancellation(err);
-    const stage = failedStage!;
+    const stage = currentStage!;
     const reason = cancelled ? 'promotion cancelled' : failureMessage(err);
-    if (status.stages.length > 0 && record(stage.name)) end(stage, 'failed', reason);
+    if (status.stages.length > 0 && stages.record(stage.name)) stages.end(stage, 'failed', reason);
     status.failure = `${stage?.name ?? 'start'}: ${reason}`;
-    if (!stage || unverified.length === 0) {
+    if (!stage || unverified.empty) {
       setState('failed');
       throw cancelled ? err : promotionFailure(`${stage?.name ?? 'start'} failed: ${reason}; nothing to roll back`, err, status);
     }
     // Rollback runs even when the promotion was cancelled after it changed an environment.
-    const healthy = await CancellationScope.nonCancellable(() => rollback(stage.environment));
-    const reverted = status.stages.filter((s) => s.status === 'rolled-back').map((s) => `${s.environment} (${s.rollback?.commit.slice(0, 12)})`);
+    const targets = unverified.targets(pipeline.rollback, stage.environment);
+    const context = { pipeline, promotionId, image: input.image, stages, starting: () => setState('rolling-back') };
+    const healthy = await CancellationScope.nonCancellable(() => rollBack(targets, context));
     setState(healthy ? 'rolled-back' : 'rollback-failed');
-    const summary = healthy
-      ? `${stage.name} failed: ${reason}; rolled back ${reverted.join(', ') || 'nothing'}`
-      : `${stage.name} failed: ${reason}; ROLLBACK FAILED, needs a human: ${status.stages.filter((s) => s.rollback?.failure).map((s) => `${s.environment}: ${s.rollback!.failure}`).join('; ')}`;
-    throw ApplicationFailure.create({ type: healthy ? 'PromotionRolledBack' : 'RollbackFailed', message: summary, nonRetryable: true, details: [status] });
+    throw rollbackOutcome(stage, reason, healthy, status);
   } finally {
-    if (laneInUse && lane !== 'none') {
-      await CancellationScope.nonCancellable(() => signalAppLane({ app: input.app, message: { kind: 'release', promotionId } }));
-    }
+    if (plan.some((s) => s.kind === 'approval') && lane.joined) await CancellationScope.nonCancellable(() => lane.release());
   }
 }
 
-function failureMessage(err: unknown): string {
-  if (err instanceof Error) {
-    // Activity failures wrap the activity's own error: the cause says what actually went wrong.
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && cause.message) return cause.message;
-    return err.message;
+function validInput(rawInput: PromotionInput): PromotionInput {
+  try {
+    return validatePromotionInput(rawInput);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    throw err;
   }
-  return String(err);
+}
+
+/** The stage after which an environment is known good: its promote, or its soak. */
+function lastStageOf(plan: PlannedStage[], environment: string): PlannedStage | undefined {
+  return [...plan].reverse().find((s) => s.environment === environment);
+}
+
+/** The commit's trailers; a gated environment's commit also names who approved it. */
+function trailers(input: PromotionInput, approved?: PromotionStatus): Array<[string, string]> {
+  const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], ['Requested-by', input.requestedBy]];
+  for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`Promenade-Meta-${key}`, value]);
+  for (const a of approved?.approvals ?? []) list.push([TRAILER_APPROVED_BY, a.comment ? `${a.approver} (${a.comment})` : a.approver]);
+  return list;
+}
+
+function rollbackOutcome(stage: PlannedStage, reason: string, healthy: boolean, status: PromotionStatus): ApplicationFailure {
+  const reverted = status.stages.filter((s) => s.status === 'rolled-back').map((s) => `${s.environment} (${s.rollback?.commit.slice(0, 12)})`);
+  const summary = healthy
+    ? `${stage.name} failed: ${reason}; rolled back ${reverted.join(', ') || 'nothing'}`
+    : `${stage.name} failed: ${reason}; ROLLBACK FAILED, needs a human: ${status.stages.filter((s) => s.rollback?.failure).map((s) => `${s.environment}: ${s.rollback!.failure}`).join('; ')}`;
+  return ApplicationFailure.create({ type: healthy ? 'PromotionRolledBack' : 'RollbackFailed', message: summary, nonRetryable: true, details: [status] });
 }
 
 function promotionFailure(message: string, err: unknown, status: PromotionStatus): ApplicationFailure {

@@ -27,3 +27,21 @@ export function planStages(pipeline: AppPipeline): PlannedStage[] {
 export function initialRecords(stages: PlannedStage[]): StageRecord[] {
   return stages.map((stage) => ({ stage: stage.name, environment: stage.environment, status: 'pending' }));
 }
+
+/** The promotion's stage records, kept in its status: which stage runs, how each ended. */
+export class StageTable {
+  constructor(private readonly status: { currentStage?: string; stages: StageRecord[] }) {}
+
+  record(name: string): StageRecord {
+    return this.status.stages.find((s) => s.stage === name)!;
+  }
+
+  begin(stage: PlannedStage): void {
+    this.status.currentStage = stage.name;
+    Object.assign(this.record(stage.name), { status: 'running', startedAt: new Date().toISOString() });
+  }
+
+  end(stage: PlannedStage, outcome: StageRecord['status'], failure?: string): void {
+    Object.assign(this.record(stage.name), { status: outcome, finishedAt: new Date().toISOString() }, failure ? { failure } : {});
+  }
+}
