@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only 1,3]`: starts its own local stack, runs every scenario, prints one table
 // and writes bench/RESULTS.md. Not part of `npm test`: nothing here asserts a time.
 import { fileURLToPath } from 'node:url';
+import { HelpRequested, integerValue, parseCommandLine, UsageError } from '../src/cli/args.js';
 import { SIMULATOR_TIMINGS, startTemporal } from './lab.js';
 import { overheadScenarios } from './scenarios/overhead.js';
 import { manyAppsScenario } from './scenarios/many-apps.js';
@@ -13,15 +14,28 @@ export const SIZES = {
   quick: { reps: 2, apps: 20, historyCommits: 2_000, historyApps: 50, historyReps: 2, waiting: 100, waitingCapMs: { gate: 180_000, finish: 180_000 } },
 };
 
+const SIZE_FLAGS = { apps: 'apps', waiting: 'waiting', 'history-commits': 'historyCommits', 'history-apps': 'historyApps', reps: 'reps', 'history-reps': 'historyReps' } as const;
+
 export async function runBench(argv: string[]): Promise<number> {
-  const quick = argv.includes('--quick');
-  const onlyAt = argv.indexOf('--only');
-  const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',')) : undefined;
-  const size = { ...(quick ? SIZES.quick : SIZES.full) };
+  let flags;
+  try {
+    const stringFlag = { type: 'string' } as const;
+    ({ flags } = parseCommandLine(
+      argv,
+      { quick: { type: 'boolean' }, only: stringFlag, apps: stringFlag, waiting: stringFlag, 'history-commits': stringFlag, 'history-apps': stringFlag, reps: stringFlag, 'history-reps': stringFlag },
+      'npm run bench -- [--quick] [--only 1,3] [--apps <n>] [--waiting <n>] [--history-commits <n>] [--history-apps <n>] [--reps <n>] [--history-reps <n>]',
+    ));
+  } catch (err) {
+    if (!(err instanceof UsageError || err instanceof HelpRequested)) throw err;
+    console.error(err.message);
+    return err instanceof UsageError ? 2 : 0;
+  }
+  const only = flags.only === undefined ? undefined : new Set(flags.only.split(','));
+  const size = { ...(flags.quick ? SIZES.quick : SIZES.full) };
   // Counts can be overridden one by one, e.g. `--apps 50 --waiting 300`, for a machine that cannot run them all.
-  for (const key of ['apps', 'waiting', 'historyCommits', 'historyApps', 'reps', 'historyReps'] as const) {
-    const at = argv.indexOf(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    if (at >= 0) size[key] = Number(argv[at + 1]);
+  for (const [flag, key] of Object.entries(SIZE_FLAGS) as Array<[keyof typeof SIZE_FLAGS, (typeof SIZE_FLAGS)[keyof typeof SIZE_FLAGS]]>) {
+    const raw = flags[flag];
+    if (raw !== undefined) size[key] = integerValue(`--${flag}`, raw, 1);
   }
   const log = (line: string) => console.error(line);
   const startedAt = new Date();
@@ -57,7 +71,7 @@ export async function runBench(argv: string[]): Promise<number> {
       if (!only) {
         const pending = scenarios.slice(index + 1).map((s) => s.ids.join(', '));
         const partial = pending.length ? [`**Partial run**: scenarios ${pending.join('; ')} had not finished when this was written.`] : [];
-        await writeResults(results, rows, { quick, startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000, notes: [...partial, ...notes], size });
+        await writeResults(results, rows, { quick: flags.quick ?? false, startedAt, seconds: (Date.now() - startedAt.getTime()) / 1000, notes: [...partial, ...notes], size });
       }
     }
   } finally {

@@ -1,5 +1,7 @@
-// A small flag parser: every command validates its own flags before contacting anything, and a bad flag
-// names itself and the rule it broke.
+// Command-line flags for every `promenade` command, through node:util parseArgs in strict mode: a command
+// checks its flags before contacting anything, and an unknown flag or a missing value is a usage error
+// (exit 2) whose one line names the flag. Only the translation of parseArgs' errors into that line lives here.
+import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -8,49 +10,71 @@ export class UsageError extends Error {
   }
 }
 
-export interface FlagSpec {
-  [name: string]: { type: 'string' | 'boolean' | 'port' | 'list'; description?: string };
+/** `--help` / `-h` on any command: runCommand prints the usage on stdout and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string) {
+    super(usage);
+    this.name = 'HelpRequested';
+  }
 }
 
-export type ParsedFlags<S extends FlagSpec> = {
-  [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : S[K]['type'] extends 'port' ? number : S[K]['type'] extends 'list' ? string[] : string;
-};
+type FlagOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+type Parsed<O extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
 
-export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): { flags: ParsedFlags<S>; positional: string[] } {
-  const flags: Record<string, unknown> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const def = spec[name];
-    if (!def) throw new UsageError(`unknown flag --${name} (known: ${Object.keys(spec).map((k) => `--${k}`).join(', ')})`);
-    if (def.type === 'boolean') {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      flags[name] = true;
-      continue;
-    }
-    const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    if (def.type === 'port') {
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--${name} must be a port number from 1 to 65535, got "${value}"`);
-      flags[name] = port;
-    } else if (def.type === 'list') {
-      flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
-    } else flags[name] = value;
+export interface CommandLine<O extends FlagOptions> {
+  flags: Parsed<O>['values'];
+  positionals: string[];
+}
+
+/**
+ * Parses `argv` against `options`. `usage` is the command's one-line synopsis, printed for --help and after
+ * a stray argument; `positionals` is how many plain arguments the command takes (default none).
+ */
+export function parseCommandLine<O extends FlagOptions>(argv: string[], options: O, usage: string, positionals = 0): CommandLine<O> {
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested(`usage: ${usage}`);
+  let parsed: Parsed<O>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as Parsed<O>;
+  } catch (err) {
+    throw new UsageError(usageMessage(err, options));
   }
-  return { flags: flags as ParsedFlags<S>, positional };
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}" (usage: ${usage})`);
+  return { flags: parsed.values, positionals: parsed.positionals };
+}
+
+/** parseArgs' errors, in the CLI's words: which flag, what is wrong with it. */
+function usageMessage(err: unknown, options: FlagOptions): string {
+  const { code, message } = err as { code?: string; message: string };
+  const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      return `unknown flag ${flag} (${known.length ? `known: ${known.join(', ')}` : 'this command takes no flags'})`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${flag} takes no value`;
+      if (/ambiguous/.test(message)) return `${flag} needs a value (for a value that starts with "-", write ${flag}=<value>)`;
+      return `${flag} needs a value`;
+    default:
+      return message.split('\n')[0]!;
+  }
+}
+
+/** A whole number within bounds, from a flag or a variable; the error names where it came from. */
+export function integerValue(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${name} must be a whole number ${range}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function portValue(name: string, raw: string): number {
+  return integerValue(name, raw, 1, 65535);
 }
 
 export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${name} must be a port number from 1 to 65535, got "${raw}"`);
-  return port;
+  return raw === undefined || raw === '' ? fallback : portValue(name, raw);
 }

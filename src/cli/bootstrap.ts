@@ -8,7 +8,7 @@ import { GitRemoteError, LayoutWorkspace } from '../bootstrap/gitops-layout.js';
 import { repositoryUrlProblem } from '../config/repository-url.js';
 import { installSeedApplications } from '../stack/seed-applications.js';
 import { seedApplications } from '../bootstrap/seed-layout.js';
-import { parseFlags, UsageError } from './args.js';
+import { parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -27,8 +27,11 @@ function gitCliError(err: unknown): unknown {
 }
 
 export async function bootstrapCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { flags, positional } = parseFlags(argv, { repo: { type: 'string' }, app: { type: 'string' }, branch: { type: 'string' }, 'argocd-server': { type: 'string' } });
-  if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
+  const { flags } = parseCommandLine(
+    argv,
+    { repo: { type: 'string' }, app: { type: 'string' }, branch: { type: 'string' }, 'argocd-server': { type: 'string' } },
+    'promenade bootstrap --repo <url> --app <app> [--branch <branch>] [--argocd-server <url>]',
+  );
   if (!flags.repo) throw new UsageError('--repo is required: the GitOps repository URL Argo CD reads (https://..., ssh://..., git@host:path or file://...)');
   const problem = repositoryUrlProblem(flags.repo);
   if (problem) throw new UsageError(`--repo: ${problem}`);

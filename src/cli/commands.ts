@@ -1,22 +1,25 @@
 // The command table and the one place an error becomes a line on stderr and an exit code. main.ts runs it;
 // tests call runCommand in-process where spawning a process would prove nothing more.
-import { UsageError } from './args.js';
+import { HelpRequested, parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<number | void> }> = {
   stack: { summary: 'run the whole local stack (Temporal dev server + UI, GitOps repo, Argo CD simulator, worker) and a demo promotion', run: async (argv) => (await import('./stack.js')).stackCommand(argv) },
-  setup: { summary: 'find or build the Temporal CLI (cached outside the checkout) and print its path', run: async () => {
+  setup: { summary: 'find or build the Temporal CLI (cached outside the checkout) and print its path', run: async (argv) => {
+    parseCommandLine(argv, {}, 'promenade setup');
     const { resolveTemporalCli } = await import('../stack/temporal-cli.js');
     console.log(await resolveTemporalCli({ log: (line) => console.error(line) }));
   } },
-  worker: { summary: 'run a promotion worker (Temporal settings from TEMPORAL_* env, Argo CD from ARGOCD_*)', run: async () => (await import('../worker.js')).runWorker() },
+  worker: { summary: 'run a promotion worker (Temporal settings from TEMPORAL_* env, Argo CD from ARGOCD_*)', run: async (argv) => {
+    parseCommandLine(argv, {}, 'promenade worker');
+    await (await import('../worker.js')).runWorker();
+  } },
   bundle: { summary: 'write the workflow bundle: --out <file> (a worker with PROMENADE_WORKFLOW_BUNDLE=<file> starts without bundling)', run: async (argv) => {
-    const at = argv.indexOf('--out');
-    const out = at >= 0 ? argv[at + 1] : undefined;
-    if (!out || out.startsWith('--')) throw new UsageError('--out <file> is required: where to write the bundle');
+    const { out } = parseCommandLine(argv, { out: { type: 'string' } }, 'promenade bundle --out <file>').flags;
+    if (!out) throw new UsageError('--out <file> is required: where to write the bundle');
     await (await import('../worker.js')).writeWorkflowBundle(out);
   } },
-  'argocd-sim': { summary: 'run the Argo CD API simulator: --port <p> [--state-dir <dir>]', run: async (argv) => (await import('../argocd-sim/command.js')).runArgoCDSimulatorCommand(argv) },
+  'argocd-sim': { summary: 'run the Argo CD API simulator: --port <p> [--state-dir <dir>] (--help for all flags)', run: async (argv) => (await import('./argocd-sim.js')).argocdSimCommand(argv) },
   promote: { summary: 'start a promotion: --app <app> --image <ref> [--requested-by <who>] [--meta k=v] [--wait] [--json]', run: async (argv) => (await import('./promote.js')).promoteCommand(argv) },
   approve: { summary: 'approve a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('approve', argv) },
   reject: { summary: 'reject a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('reject', argv) },
@@ -44,6 +47,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     return (await command.run(rest)) ?? EXIT.ok;
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(err.usage);
+      return EXIT.ok;
+    }
     if (err instanceof CliError) {
       console.error(`promenade ${name}: ${err.message}`);
       return err.exitCode;

@@ -2,14 +2,15 @@
 // once whether the decision counted (the workflow's validator refuses before anything reaches history).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decideUpdate } from '../workflows/messages.js';
-import { parseFlags, UsageError } from './args.js';
+import { parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { parsePromotionId } from './status.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 
 export async function decideCommand(decision: 'approve' | 'reject', argv: string[]): Promise<number> {
-  const { flags, positional } = parseFlags(argv, { by: { type: 'string' }, comment: { type: 'string' } });
-  const id = parsePromotionId(positional, `promenade ${decision} <promotion-id> --by <name> [--comment <text>]`);
+  const usage = `promenade ${decision} <promotion-id> --by <name> [--comment <text>]`;
+  const { flags, positionals } = parseCommandLine(argv, { by: { type: 'string' }, comment: { type: 'string' } }, usage, 1);
+  const id = parsePromotionId(positionals, usage);
   const by = flags.by?.trim();
   if (!by) throw new UsageError('--by is required: the name of the person deciding (as listed among the approvers in promenade.yaml)');
   const settings = cliTemporalSettings();

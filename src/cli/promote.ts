@@ -7,23 +7,11 @@ import { InvalidInputError, validatePromotionInput } from '../config/promotion-i
 import { TASK_QUEUE } from '../workflows/workflow-ids.js';
 import { type PromotionInput } from '../config/promotion-input.js';
 import { type PromotionResult, type PromotionStatus } from '../workflows/promotion-status.js';
-import { parseFlags, UsageError } from './args.js';
+import { parseCommandLine, UsageError } from './args.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { followPromotion } from './follow.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 import { webUiBase, workflowLink } from './web-ui.js';
-
-/** Kept for callers of the first CLI; the same numbers as EXIT. */
-export const PROMOTE_EXIT = {
-  promoted: EXIT.ok,
-  failed: EXIT.failed,
-  usage: EXIT.usage,
-  rejected: EXIT.rejected,
-  expired: EXIT.expired,
-  superseded: EXIT.superseded,
-  rolledBack: EXIT.rolledBack,
-  rollbackFailed: EXIT.rollbackFailed,
-} as const;
 
 const OUTCOME_EXIT: Record<PromoteOutcome['state'], ExitCode> = {
   promoted: EXIT.ok,
@@ -53,15 +41,18 @@ export interface PromoteOutcome {
 }
 
 export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const { flags, positional } = parseFlags(argv, {
-    app: { type: 'string' },
-    image: { type: 'string' },
-    'requested-by': { type: 'string' },
-    meta: { type: 'list' },
-    wait: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
-  if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}" (usage: promenade promote --app <app> --image <ref> [--wait] [--json])`);
+  const { flags } = parseCommandLine(
+    argv,
+    {
+      app: { type: 'string' },
+      image: { type: 'string' },
+      'requested-by': { type: 'string' },
+      meta: { type: 'string', multiple: true },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    'promenade promote --app <app> --image <ref> [--requested-by <who>] [--meta key=value]... [--wait] [--json]',
+  );
   if (!flags.app) throw new UsageError('--app is required (the app named in promenade.yaml, e.g. --app myapp)');
   if (!flags.image) throw new UsageError('--image is required (an image reference, e.g. --image registry.example.com/myapp:1.4.2)');
   const metadata: Record<string, string> = {};

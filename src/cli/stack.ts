@@ -4,23 +4,31 @@ import { startPromotion } from '../client/start-promotion.js';
 import { promotionWorkflowId } from '../workflows/workflow-ids.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { SEED_APP } from '../bootstrap/seed-layout.js';
-import { parseFlags, portFromEnv } from './args.js';
+import { parseCommandLine, portFromEnv, portValue } from './args.js';
 
 export async function stackCommand(argv: string[]): Promise<number> {
-  const { flags } = parseFlags(argv, {
-    'state-dir': { type: 'string' },
-    'temporal-port': { type: 'port' },
-    'ui-port': { type: 'port' },
-    'argocd-port': { type: 'port' },
-    'demo-image': { type: 'string' },
-    'no-demo': { type: 'boolean' },
-  });
+  const { flags } = parseCommandLine(
+    argv,
+    {
+      'state-dir': { type: 'string' },
+      'temporal-port': { type: 'string' },
+      'ui-port': { type: 'string' },
+      'argocd-port': { type: 'string' },
+      'demo-image': { type: 'string' },
+      'no-demo': { type: 'boolean' },
+    },
+    'promenade stack [--state-dir <dir>] [--temporal-port <p>] [--ui-port <p>] [--argocd-port <p>] [--demo-image <ref>] [--no-demo]',
+  );
   const env = process.env;
+  const port = (flag: 'temporal-port' | 'ui-port' | 'argocd-port', variable: string, fallback: number) => {
+    const raw = flags[flag];
+    return raw === undefined ? portFromEnv(env, variable, fallback) : portValue(`--${flag}`, raw);
+  };
   const stack = await startLocalStack({
     stateDir: flags['state-dir'] ?? env.PROMENADE_STATE_DIR ?? join(process.cwd(), '.promenade'),
-    temporalPort: flags['temporal-port'] ?? portFromEnv(env, 'TEMPORAL_PORT', 7233),
-    uiPort: flags['ui-port'] ?? portFromEnv(env, 'TEMPORAL_UI_PORT', 8233),
-    argocdPort: flags['argocd-port'] ?? portFromEnv(env, 'ARGOCD_SIM_PORT', 8090),
+    temporalPort: port('temporal-port', 'TEMPORAL_PORT', 7233),
+    uiPort: port('ui-port', 'TEMPORAL_UI_PORT', 8233),
+    argocdPort: port('argocd-port', 'ARGOCD_SIM_PORT', 8090),
     log: (line) => console.log(line),
   });
 

@@ -2,7 +2,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PromotionStatus } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
-import { parseFlags, UsageError } from './args.js';
+import { parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 import { webUiBase, workflowLink } from './web-ui.js';
@@ -64,8 +64,9 @@ async function queryStatus(client: Client, id: string): Promise<PromotionStatus>
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseFlags(argv, { json: { type: 'boolean' } });
-  const id = parsePromotionId(positional, 'promenade status <promotion-id> [--json]');
+  const usage = 'promenade status <promotion-id> [--json]';
+  const { flags, positionals } = parseCommandLine(argv, { json: { type: 'boolean' } }, usage, 1);
+  const id = parsePromotionId(positionals, usage);
   const settings = cliTemporalSettings();
   return withTemporal(
     settings,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgoCDSimulatorArgs } from '../../src/argocd-sim/command.js';
+import { parseArgoCDSimulatorArgs } from '../../src/cli/argocd-sim.js';
+import { UsageError } from '../../src/cli/args.js';
+import { BIN } from './run-cli.js';
 
 describe('promenade argocd-sim flags', () => {
   it('parses every flag', () => {
@@ -17,28 +19,28 @@ describe('promenade argocd-sim flags', () => {
       progressDeadlineMs: 2000,
       repositories: { 'https://github.com/example/gitops-repo': '/srv/repo.git' },
     });
+    expect(parseArgoCDSimulatorArgs(['--port', '0'])).toEqual({ port: 0 });
   });
 
-  it('names the offending flag', () => {
-    expect(() => parseArgoCDSimulatorArgs(['--port', 'abc'])).toThrow(/^--port: expected an integer/);
-    expect(() => parseArgoCDSimulatorArgs(['--port', '70000'])).toThrow(/^--port: expected 0\.\.65535/);
-    expect(() => parseArgoCDSimulatorArgs(['--rollout-step'])).toThrow(/^--rollout-step needs a value/);
-    expect(() => parseArgoCDSimulatorArgs(['--state-dir', '--port'])).toThrow(/^--state-dir needs a value/);
-    expect(() => parseArgoCDSimulatorArgs(['--reconcile-interval', '0'])).toThrow(/^--reconcile-interval: expected an integer >= 1/);
-    expect(() => parseArgoCDSimulatorArgs(['--bogus'])).toThrow(/^unknown flag '--bogus'/);
+  it.each([
+    [['--port', 'abc'], /^--port must be a whole number from 0 to 65535, got "abc"$/],
+    [['--port', '70000'], /^--port must be a whole number from 0 to 65535/],
+    [['--rollout-step'], /^--rollout-step needs a value$/],
+    [['--state-dir', '--port'], /^--state-dir needs a value/],
+    [['--host='], /^--host needs a value$/],
+    [['--reconcile-interval', '0'], /^--reconcile-interval must be a whole number of at least 1/],
+    [['--repo', 'no-path'], /^--repo: expected <url>=<path>/],
+    [['--bogus'], /^unknown flag --bogus \(known: --port, /],
+  ])('%j is a usage error naming the flag', (argv, message) => {
+    expect(() => parseArgoCDSimulatorArgs(argv)).toThrow(UsageError);
+    expect(() => parseArgoCDSimulatorArgs(argv)).toThrow(message);
   });
 });
 
-describe('runArgoCDSimulatorCommand', () => {
+describe('promenade argocd-sim', () => {
   it('prints the URL, serves the API and stops cleanly on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const entry = fileURLToPath(new URL('../../src/argocd-sim/command.ts', import.meta.url));
-    const script = `import(${JSON.stringify(entry)}).then((m) => m.runArgoCDSimulatorCommand(['--port', '0', '--admin-password', 'pw']))`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [BIN, 'argocd-sim', '--port', '0', '--admin-password', 'pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
