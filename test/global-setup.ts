@@ -1,11 +1,14 @@
 // One real Temporal dev server per test run: parallel test files attach to it with
-// createFromExistingServer instead of racing to start their own.
+// createFromExistingServer instead of racing to start their own. The tools come from scripts/ensure-<tool>,
+// the same scripts .ci/run and `npm start` use; Chromium first, and only when the browser test is in this run,
+// so a machine that cannot have it stops at once instead of after the Temporal CLI build.
 import 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { resolveTemporalCli } from '../src/stack/temporal-cli.js';
+import { ensure as ensureChromium } from '../scripts/ensure-chromium.js';
+import { ensure as ensureTemporalCli } from '../scripts/ensure-temporal-cli.js';
 import { startDevServer, type DevServer } from '../src/stack/dev-server.js';
 import { freePort } from '../src/stack/ports.js';
 
@@ -13,7 +16,9 @@ let server: DevServer | undefined;
 
 export default async function setup(project: TestProject) {
   if (process.env.PROMENADE_SKIP_TEMPORAL === '1') return;
-  const cliPath = await resolveTemporalCli({ log: (line) => console.log(line) });
+  const log = (line: string) => console.log(line);
+  if (await runIncludes(project, 'test/browser/')) project.provide('chromiumPath', await ensureChromium({ log }));
+  const cliPath = await ensureTemporalCli({ log });
   // Worker processes spawned by the tests load this instead of bundling the workflow code each time.
   const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
   const { workflowsPath } = await import('../src/worker.js');
@@ -32,8 +37,17 @@ export default async function setup(project: TestProject) {
   };
 }
 
+/** Whether this run has test files under `dir`: every file of the config, narrowed by the command line's filters. */
+async function runIncludes(project: TestProject, dir: string): Promise<boolean> {
+  // vitest keeps the command line's file filters on an internal field; without it, assume every file runs.
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const { testFiles } = await project.globTestFiles(filters);
+  return testFiles.some((file) => file.includes(`/${dir}`));
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
+    chromiumPath: string;
     temporalAddress: string;
     temporalCli: string;
     temporalUiUrl: string;

@@ -2,10 +2,11 @@
 // $TEMPORAL_CLI, then `temporal` on PATH, then a build cached outside the checkout, then a fresh
 // `go install` into that cache. Fresh clones and CI share the cache, so the minutes-long build happens once.
 import { execFile, spawn } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { promenadeCacheDir } from '../cache-dir.js';
+import { findOnPath, isExecutable } from './executables.js';
 
 const run = promisify(execFile);
 
@@ -40,24 +41,8 @@ export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): strin
   return join(promenadeCacheDir(env), 'temporal-cli', TEMPORAL_CLI_VERSION);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
-  }
-  return undefined;
-}
-
 async function findGo(env: NodeJS.ProcessEnv, candidates: string[]): Promise<string | undefined> {
-  const fromPath = await onPath('go', env);
+  const fromPath = await findOnPath(['go'], env);
   if (fromPath) return fromPath;
   for (const candidate of candidates) if (await isExecutable(candidate)) return candidate;
   return undefined;
@@ -74,7 +59,7 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
   }
   tried.push('$TEMPORAL_CLI (unset)');
 
-  const fromPath = await onPath('temporal', env);
+  const fromPath = await findOnPath(['temporal'], env);
   if (fromPath) return fromPath;
   tried.push('temporal on PATH');
 

@@ -21,7 +21,8 @@ beforeAll(async () => {
     createPromotionEnvironment({ pipeline: PIPELINE }),
     // A fresh profile per run: playwright takes it as the persistent context's user data dir.
     chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
+      // Found or installed by the test setup (scripts/ensure-chromium.ts): PROMENADE_CHROMIUM, PATH or apt-get.
+      executablePath: inject('chromiumPath'),
       headless: true,
       // No outside network here: keep Chromium from reaching for updates, sync and QUIC.
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
