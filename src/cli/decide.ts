@@ -5,6 +5,7 @@ import { decideUpdate } from '../workflows/messages.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { parsePromotionId } from './status.js';
+import { terminalText } from './terminal-text.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 
 export async function decideCommand(decision: 'approve' | 'reject', argv: string[]): Promise<number> {
@@ -25,7 +26,7 @@ export async function decideCommand(decision: 'approve' | 'reject', argv: string
         .executeUpdate(decideUpdate, { args: [{ decision, approver: by, ...(flags.comment ? { comment: flags.comment } : {}) }] })
         .catch((err) => {
           // The validator's reason travels as the cause; the outer message only says the update failed.
-          if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${decision} refused: ${err.cause?.message ?? err.message}`, EXIT.refused);
+          if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${decision} refused: ${terminalText(err.cause?.message ?? err.message)}`, EXIT.refused);
           throw err;
         });
       console.log(`${decision === 'approve' ? 'approved' : 'rejected'} ${id} as ${by} (${outcome.approvals}/${outcome.required} approvals)`);

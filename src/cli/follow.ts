@@ -3,6 +3,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { PromotionStatus } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
+import { rollbackText } from './status.js';
+import { terminalText as t } from './terminal-text.js';
 
 export interface FollowOptions {
   out: NodeJS.WriteStream;
@@ -23,11 +25,11 @@ export function transitions(workflowId: string, before: PromotionStatus | undefi
   for (const stage of now.stages) {
     const was = before?.stages.find((s) => s.stage === stage.stage);
     if (stage.status === 'pending' || was?.status === stage.status) continue;
-    const detail = [stage.commit && `commit ${stage.commit.slice(0, 12)}`, stage.failure, stage.rollback && `reverted by ${stage.rollback.commit.slice(0, 12)}`].filter(Boolean).join(', ');
-    lines.push(`${stage.stage} ${stage.status}${detail ? ` (${detail})` : ''}`);
+    const detail = [stage.commit && `commit ${stage.commit.slice(0, 12)}`, stage.failure, stage.rollback && rollbackText(stage.rollback)].filter(Boolean).join(', ');
+    lines.push(t(`${stage.stage} ${stage.status}${detail ? ` (${detail})` : ''}`));
   }
   if (now.state !== before?.state && now.state === 'awaiting-approval') {
-    lines.push(`waiting for approval: promenade approve '${workflowId}' --by <name>`);
+    lines.push(`waiting for approval: promenade approve '${t(workflowId)}' --by <name>`);
   }
   if (now.state !== before?.state && now.state === 'rolling-back') lines.push('rolling back');
   return lines;
@@ -53,7 +55,7 @@ export function followPromotion(handle: WorkflowHandle, options: FollowOptions):
   };
   const spin = () => {
     if (!tty) return;
-    const what = last ? `${last.state}${last.currentStage ? ` · ${last.currentStage}` : ''}` : 'starting';
+    const what = last ? t(`${last.state}${last.currentStage ? ` · ${last.currentStage}` : ''}`) : 'starting';
     out.write(`\r\x1b[K${SPINNER[frame++ % SPINNER.length]} ${what}  ${elapsed(Date.now() - started)}`);
     spinnerShown = true;
   };

@@ -6,6 +6,7 @@ import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from '../
 import { integerValue, parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
+import { terminalText as t } from './terminal-text.js';
 
 const STATES: PromotionState[] = ['starting', 'promoting', 'awaiting-approval', 'verifying', 'rolling-back', 'promoted', 'rejected', 'expired', 'superseded', 'failed', 'rolled-back', 'rollback-failed'];
 const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -15,6 +16,23 @@ export function listQuery(filters: { app?: string; state?: string }): string {
   if (filters.app) clauses.push(`${SEARCH_ATTRIBUTES.app} = '${filters.app}'`);
   if (filters.state) clauses.push(`${SEARCH_ATTRIBUTES.state} = '${filters.state}'`);
   return clauses.join(' AND ');
+}
+
+export interface ListRow {
+  workflowId: string;
+  app?: string;
+  image?: string;
+  state?: string;
+  status: string;
+  started: string;
+}
+
+/** One line per promotion. Workflow IDs and search attributes are whatever their starter wrote: escaped. */
+export function formatList(rows: ListRow[]): string {
+  if (rows.length === 0) return 'no promotions match';
+  const ids = rows.map((r) => t(r.workflowId));
+  const width = Math.max(...ids.map((id) => id.length));
+  return rows.map((r, i) => `${ids[i]!.padEnd(width)}  ${t(r.state ?? '?').padEnd(17)}  ${r.started}`).join('\n');
 }
 
 export async function listCommand(argv: string[]): Promise<number> {
@@ -30,7 +48,7 @@ export async function listCommand(argv: string[]): Promise<number> {
 
   const settings = cliTemporalSettings();
   return withTemporal(settings, async (client) => {
-    const rows: Array<{ workflowId: string; app?: string; image?: string; state?: string; status: string; started: string }> = [];
+    const rows: ListRow[] = [];
     for await (const execution of client.workflow.list({ query: listQuery({ app: flags.app, state: flags.state }) })) {
       const attrs = execution.typedSearchAttributes;
       rows.push({
@@ -44,11 +62,7 @@ export async function listCommand(argv: string[]): Promise<number> {
       if (rows.length >= limit) break;
     }
     if (flags.json) console.log(JSON.stringify(rows));
-    else if (rows.length === 0) console.log('no promotions match');
-    else {
-      const width = Math.max(...rows.map((r) => r.workflowId.length));
-      for (const r of rows) console.log(`${r.workflowId.padEnd(width)}  ${(r.state ?? '?').padEnd(17)}  ${r.started}`);
-    }
+    else console.log(formatList(rows));
     return EXIT.ok;
   });
 }

@@ -10,6 +10,7 @@ import { type PromotionResult, type PromotionStatus } from '../workflows/promoti
 import { parseCommandLine, UsageError } from './args.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { followPromotion } from './follow.js';
+import { terminalText } from './terminal-text.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 import { webUiBase, workflowLink } from './web-ui.js';
 
@@ -113,7 +114,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     await follower?.stop(outcome.status);
     report(outcome);
     if (!args.json) {
-      const line = `promotion ${handle.workflowId}: ${outcome.state}${outcome.failure ? `: ${outcome.failure}` : ''}`;
+      const line = `promotion ${handle.workflowId}: ${outcome.state}${outcome.failure ? `: ${terminalText(outcome.failure)}` : ''}`;
       (outcome.state === 'promoted' ? console.log : console.error)(line);
     }
     return exitCodeFor(outcome.state);

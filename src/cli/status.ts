@@ -1,10 +1,11 @@
 // `promenade status <promotion>`: where a promotion is, what it committed, who approved, what it waits for.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PromotionStatus } from '../workflows/promotion-status.js';
+import type { PromotionStatus, StageRecord } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
+import { terminalText as t } from './terminal-text.js';
 import { webUiBase, workflowLink } from './web-ui.js';
 
 /** A sentence for a person: what has to happen next for this promotion to move. */
@@ -26,20 +27,29 @@ export function waitingFor(id: string, status: PromotionStatus): string | undefi
   }
 }
 
+/** A stage's rollback in words; a revert that failed before it committed has no commit to name. */
+export function rollbackText(rollback: NonNullable<StageRecord['rollback']>): string {
+  if (!rollback.commit) return `rollback failed before a revert commit${rollback.failure ? `: ${rollback.failure}` : ''}`;
+  const done = `rolled back by ${rollback.commit.slice(0, 12)} (${rollback.method})`;
+  return rollback.failure ? `${done}, then failed: ${rollback.failure}` : done;
+}
+
+/** Every value from the status is escaped (terminal-text.ts): approvers and comments are typed by strangers. */
 export function formatStatus(id: string, status: PromotionStatus): string {
-  const lines = [`${id}: ${status.state}${status.currentStage ? ` at ${status.currentStage}` : ''}`, `  ${status.app} -> ${status.image}, requested by ${status.requestedBy}`];
+  const lines = [`${t(id)}: ${t(status.state)}${status.currentStage ? ` at ${t(status.currentStage)}` : ''}`, `  ${t(status.app)} -> ${t(status.image)}, requested by ${t(status.requestedBy)}`];
   for (const stage of status.stages) {
-    const extra = [stage.commit && `commit ${stage.commit.slice(0, 12)}`, stage.argocdRevision && `synced ${stage.argocdRevision.slice(0, 12)}`, stage.failure, stage.rollback && `rolled back by ${stage.rollback.commit.slice(0, 12)} (${stage.rollback.method})`]
+    const extra = [stage.commit && `commit ${stage.commit.slice(0, 12)}`, stage.argocdRevision && `synced ${stage.argocdRevision.slice(0, 12)}`, stage.failure, stage.rollback && rollbackText(stage.rollback)]
       .filter(Boolean)
       .join(', ');
-    lines.push(`  ${stage.stage.padEnd(16)} ${stage.status}${extra ? `  ${extra}` : ''}`);
+    lines.push(`  ${t(stage.stage.padEnd(16))} ${t(stage.status)}${extra ? `  ${t(extra)}` : ''}`);
   }
-  if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map((a) => (a.comment ? `${a.approver} (${a.comment})` : a.approver)).join(', ')}`);
-  if (status.rejections.length) lines.push(`  rejections: ${status.rejections.map((a) => (a.comment ? `${a.approver} (${a.comment})` : a.approver)).join(', ')}`);
-  if (status.refused.length) lines.push(`  refused: ${status.refused.map((r) => `${r.approver} (${r.reason})`).join('; ')}`);
-  if (status.failure) lines.push(`  failure: ${status.failure}`);
+  const decision = (a: { approver: string; comment?: string }) => (a.comment ? `${t(a.approver)} (${t(a.comment)})` : t(a.approver));
+  if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map(decision).join(', ')}`);
+  if (status.rejections.length) lines.push(`  rejections: ${status.rejections.map(decision).join(', ')}`);
+  if (status.refused.length) lines.push(`  refused: ${status.refused.map((r) => `${t(r.approver)} (${t(r.reason)})`).join('; ')}`);
+  if (status.failure) lines.push(`  failure: ${t(status.failure)}`);
   const next = waitingFor(id, status);
-  if (next) lines.push(`  waiting for: ${next}`);
+  if (next) lines.push(`  waiting for: ${t(next)}`);
   return lines.join('\n');
 }
 
