@@ -5,6 +5,7 @@ import { promotionWorkflowId } from '../workflows/workflow-ids.js';
 import { startLocalStack } from '../stack/local-stack.js';
 import { SEED_APP } from '../bootstrap/seed-layout.js';
 import { parseCommandLine, portFromEnv, portValue } from './args.js';
+import { workflowLink } from './web-ui.js';
 
 export async function stackCommand(argv: string[]): Promise<number> {
   const { flags } = parseCommandLine(
@@ -75,7 +76,7 @@ promenade local stack is up.
   Temporal server   ${stack.temporal.address}
   Argo CD (sim)     ${stack.argocdUrl}   (admin / $ARGOCD_SIM_ADMIN_PASSWORD, default "admin")
   GitOps repository ${stack.repositoryUrl}
-${demoLine ? `\n${demoLine}\n  Watch it:   ${ui}/namespaces/default/workflows/${encodeURIComponent(demoId)}\n  Status:     npx promenade status '${demoId}'\n  Approve:    npx promenade approve '${demoId}' --by alice\n  or:         temporal workflow signal --address ${stack.temporal.address} --workflow-id '${demoId}' --name approve --input '{"approver":"alice"}'\n` : ''}
+${demoLine ? `\n${demoLine}\n  Watch it:   ${workflowLink(ui, stack.temporal.namespace, demoId)}\n  Status:     npx promenade status '${demoId}'\n  Approve:    npx promenade approve '${demoId}' --by alice\n  or:         temporal workflow signal --address ${stack.temporal.address} --workflow-id '${demoId}' --name approve --input '{"approver":"alice"}'\n` : ''}
 In another terminal, point the CLI at this stack:  export TEMPORAL_ADDRESS=${stack.temporal.address}
 Start another promotion:  npx promenade promote --app ${SEED_APP} --image nginx:1.27 --wait
 Ctrl-C stops everything; state is kept in the state directory for the next npm start.`);
