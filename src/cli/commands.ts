@@ -23,6 +23,7 @@ const commands: Record<string, { summary: string; run: (argv: string[]) => Promi
   promote: { summary: 'start a promotion: --app <app> --image <ref> [--requested-by <who>] [--meta k=v] [--wait] [--json]', run: async (argv) => (await import('./promote.js')).promoteCommand(argv) },
   approve: { summary: 'approve a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('approve', argv) },
   reject: { summary: 'reject a promotion: <promotion-id> --by <name> [--comment <text>]', run: async (argv) => (await import('./decide.js')).decideCommand('reject', argv) },
+  cancel: { summary: 'cancel a promotion (it rolls back what it changed; never terminate one): <promotion-id> [--wait]', run: async (argv) => (await import('./cancel.js')).cancelCommand(argv) },
   status: { summary: 'show a promotion: <promotion-id> [--json]', run: async (argv) => (await import('./status.js')).statusCommand(argv) },
   list: { summary: 'list promotions: [--app <app>] [--state awaiting-approval] [--limit <n>] [--json]', run: async (argv) => (await import('./list.js')).listCommand(argv) },
   bootstrap: { summary: 'lay out a GitOps repository and its Argo CD Applications: --repo <url> --app <app> [--argocd-server <url>]', run: async (argv) => (await import('./bootstrap.js')).bootstrapCommand(argv) },

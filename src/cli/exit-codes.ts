@@ -24,6 +24,8 @@ export const EXIT = {
   refused: 11,
   /** bootstrap found a different layout or different Argo CD Applications and changed nothing. */
   conflict: 12,
+  /** Cancelled (`promenade cancel`) with nothing half-done to roll back. */
+  cancelled: 13,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,44 +1,21 @@
 // `promenade promote`: what CI runs. Starts (or, on a CI retry, attaches to) a promotion, prints its ID and
 // Web UI link, and with --wait follows it to the end and exits with the outcome's code (see exit-codes.ts).
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { startPromotion } from '../client/start-promotion.js';
 import { InvalidInputError, validatePromotionInput } from '../config/promotion-input.js';
 import { TASK_QUEUE } from '../workflows/workflow-ids.js';
 import { type PromotionInput } from '../config/promotion-input.js';
-import { type PromotionResult, type PromotionStatus } from '../workflows/promotion-status.js';
 import { parseCommandLine, UsageError } from './args.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
+import { awaitOutcome, exitCodeFor, type Outcome } from './outcome.js';
 import { followPromotion } from './follow.js';
 import { terminalText } from './terminal-text.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 import { webUiBase, workflowLink } from './web-ui.js';
 
-const OUTCOME_EXIT: Record<PromoteOutcome['state'], ExitCode> = {
-  promoted: EXIT.ok,
-  rejected: EXIT.rejected,
-  expired: EXIT.expired,
-  superseded: EXIT.superseded,
-  'rolled-back': EXIT.rolledBack,
-  'rollback-failed': EXIT.rollbackFailed,
-  failed: EXIT.failed,
-  started: EXIT.ok,
-};
-
-export function exitCodeFor(state: PromoteOutcome['state']): ExitCode {
-  return OUTCOME_EXIT[state] ?? EXIT.failed;
-}
-
-/** Failure types the workflow ends with, as the state they stand for. */
-const FAILURE_STATE: Record<string, PromotionResult['state'] | 'failed'> = { PromotionRolledBack: 'rolled-back', RollbackFailed: 'rollback-failed' };
-
-export interface PromoteOutcome {
+export interface PromoteOutcome extends Outcome {
   workflowId: string;
   runId: string;
   link?: string;
-  state: PromotionResult['state'] | 'failed' | 'started';
-  failure?: string;
-  status?: PromotionStatus;
 }
 
 export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -97,19 +74,12 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     }
 
     const follower = args.json ? undefined : followPromotion(handle, { out: process.stdout, tty: Boolean(process.stdout.isTTY) });
-    let outcome: Omit<PromoteOutcome, 'workflowId' | 'runId' | 'link'>;
+    let outcome: Outcome;
     try {
-      const result: PromotionResult = await handle.result();
-      outcome = { state: result.state, status: result.status };
+      outcome = await awaitOutcome(handle);
     } catch (err) {
-      if (!(err instanceof WorkflowFailedError)) {
-        await follower?.stop();
-        throw err;
-      }
-      const cause = err.cause;
-      const type = cause instanceof ApplicationFailure ? cause.type : undefined;
-      const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as PromotionStatus | undefined) : undefined;
-      outcome = { state: (type && FAILURE_STATE[type]) || 'failed', failure: cause?.message ?? err.message, ...(details ? { status: details } : {}) };
+      await follower?.stop();
+      throw err;
     }
     await follower?.stop(outcome.status);
     report(outcome);

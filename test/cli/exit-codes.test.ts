@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { exitCodeFor } from '../../src/cli/promote.js';
+import { exitCodeFor } from '../../src/cli/outcome.js';
 
 describe('exit codes', () => {
   it('each promotion outcome has its own code', () => {
-    const outcomes = ['promoted', 'rejected', 'expired', 'superseded', 'rolled-back', 'rollback-failed', 'failed'] as const;
+    const outcomes = ['promoted', 'rejected', 'expired', 'superseded', 'rolled-back', 'rollback-failed', 'failed', 'cancelled', 'terminated'] as const;
     const codes = outcomes.map(exitCodeFor);
-    expect(codes).toEqual([0, 3, 4, 5, 6, 7, 1]);
+    // A terminated promotion ran no rollback: like a failed rollback, a human has to look.
+    expect(codes).toEqual([0, 3, 4, 5, 6, 7, 1, 13, 7]);
     expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
   });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { expectOneLine, runCli, runInProcess } from './run-cli.js';
 
-const COMMANDS = ['stack', 'setup', 'worker', 'bundle', 'argocd-sim', 'promote', 'approve', 'reject', 'status', 'list', 'bootstrap'];
+const COMMANDS = ['stack', 'setup', 'worker', 'bundle', 'argocd-sim', 'promote', 'approve', 'reject', 'cancel', 'status', 'list', 'bootstrap'];
 // Nothing listens here: a command that reached Temporal or Argo CD would exit 9, not 2.
 const ENV = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', ARGOCD_SERVER: 'http://127.0.0.1:1', PROMENADE_STATE_DIR: '/nonexistent/promenade' };
 
