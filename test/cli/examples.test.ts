@@ -48,7 +48,14 @@ describe('CI examples', () => {
     });
     const jobEnv = Object.fromEntries(Object.entries(job.env as Record<string, string>).map(([k, v]) => [k, expand(v)]));
     expect(Object.keys(jobEnv)).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_API_KEY']));
-    const args = asLocalCommand(expand(step.run));
+    // Nothing is pasted into the shell script by the runner: inputs arrive as the step's variables.
+    expect(step.run).not.toContain('${{');
+    const stepEnv = Object.fromEntries(Object.entries((step.env ?? {}) as Record<string, string>).map(([k, v]) => [k, expand(v)]));
+    const shellVars = (text: string) => text.replace(/\$\{?(\w+)\}?/g, (_, name: string) => {
+      if (!(name in stepEnv)) throw new Error(`the step uses $${name}, which its env does not set`);
+      return stepEnv[name]!;
+    });
+    const args = asLocalCommand(shellVars(step.run));
     expect(args).toEqual(['promote', '--app', 'myapp', '--image', image, '--meta', 'run=4242', '--wait']);
 
     const id = `promote:myapp:${image}`;

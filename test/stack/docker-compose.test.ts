@@ -17,8 +17,10 @@ interface Service {
   ports?: string[];
   environment?: Record<string, string>;
   depends_on?: string[];
+  profiles?: string[];
 }
-const compose = parse(await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, Service> };
+// merge: the simulator's worker takes the worker's environment through a YAML merge key, as compose reads it.
+const compose = parse(await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 
 /** What `docker compose` would pass with nothing set in the shell: `${X:-default}` becomes its default. */
 function resolved(env: Record<string, string>, shell: Record<string, string> = {}): Record<string, string> {
@@ -30,11 +32,13 @@ function resolved(env: Record<string, string>, shell: Record<string, string> = {
 describe('docker-compose.yml', () => {
   const { temporal, worker } = compose.services;
   const sim = compose.services['argocd-sim'];
+  const workerSim = compose.services['worker-sim'];
 
   it('runs the Temporal dev server with its UI and exactly the search attributes the workflow upserts', () => {
     expect(temporal.command?.slice(0, 2)).toEqual(['server', 'start-dev']);
     expect(temporal.command).toContain('0.0.0.0');
-    expect(temporal.ports).toEqual(['7233:7233', '8233:8233']);
+    // Unauthenticated: published on the host's loopback only.
+    expect(temporal.ports).toEqual(['127.0.0.1:7233:7233', '127.0.0.1:8233:8233']);
     const flags = temporal.command!.filter((_, i, all) => all[i - 1] === '--search-attribute').flatMap((v) => ['--search-attribute', v]);
     expect(flags).toEqual(SEARCH_ATTRIBUTE_FLAGS);
     expect(Object.values(SEARCH_ATTRIBUTES).every((name) => temporal.command!.includes(`${name}=Keyword`))).toBe(true);
@@ -45,7 +49,7 @@ describe('docker-compose.yml', () => {
   it('configures the worker through the same variables the bare worker reads', () => {
     expect(worker.build).toBe('.');
     expect(worker.depends_on).toContain('temporal');
-    const env = resolved(worker.environment!, { ARGOCD_AUTH_TOKEN: 'token-from-shell', PROMENADE_REPOSITORY: 'https://git.example.com/gitops.git' });
+    const env = resolved(worker.environment!, { ARGOCD_SERVER: 'argocd.example.com', ARGOCD_AUTH_TOKEN: 'token-from-shell', PROMENADE_REPOSITORY: 'https://git.example.com/gitops.git' });
 
     const temporalSettings = temporalSettingsFromEnv(env);
     expect(temporalSettings.connectionOptions.address).toBe('temporal:7233');
@@ -53,7 +57,7 @@ describe('docker-compose.yml', () => {
     expect(env.PROMENADE_TASK_QUEUE).toBe(TASK_QUEUE);
 
     const settings = settingsFromEnv(env);
-    expect(settings.argocd.baseUrl).toBe('http://argocd-sim:8090');
+    expect(settings.argocd.baseUrl).toBe('https://argocd.example.com');
     expect(settings.argocd.token).toBe('token-from-shell');
     expect(settings.defaultRepository).toBe('https://git.example.com/gitops.git');
     expect(Object.keys(env)).toEqual(expect.arrayContaining([CREDENTIAL_ENV.username, CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']));
@@ -61,8 +65,30 @@ describe('docker-compose.yml', () => {
     for (const name of ['ARGOCD_AUTH_TOKEN', CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']) expect(worker.environment![name]).toMatch(/^\$\{\w+:-\}$/);
   });
 
-  it('puts the simulator where the worker looks for Argo CD by default', () => {
+  it('talks TLS to Argo CD unless the shell says otherwise: no plaintext default', () => {
+    expect(worker.environment!.ARGOCD_PLAINTEXT).toBe('${ARGOCD_PLAINTEXT:-}');
+    const env = resolved(worker.environment!, { ARGOCD_SERVER: 'argocd.example.com', ARGOCD_AUTH_TOKEN: 't' });
+    expect(settingsFromEnv(env).argocd.baseUrl).toMatch(/^https:/);
+    // Only the simulator's own worker sets plain HTTP, explicitly, for the simulator's name on the compose network.
+    const plaintext = Object.entries(compose.services).filter(([, s]) => s.environment?.ARGOCD_PLAINTEXT && !s.environment.ARGOCD_PLAINTEXT.startsWith('${'));
+    expect(plaintext.map(([name]) => name)).toEqual(['worker-sim']);
+  });
+
+  it('the simulator profile runs the simulator and a worker pointed at it', () => {
+    expect(sim.profiles).toEqual(['simulator']);
+    expect(workerSim.profiles).toEqual(['simulator']);
+    expect(worker.profiles).toEqual(['argocd']);
     expect(sim.command).toEqual(expect.arrayContaining(['argocd-sim', '--port', '8090', '--host', '0.0.0.0']));
-    expect(sim.ports).toEqual(['8090:8090']);
+    expect(sim.ports).toEqual(['127.0.0.1:8090:8090']);
+    const env = resolved(workerSim.environment!, { ARGOCD_AUTH_TOKEN: 't' });
+    expect(settingsFromEnv(env).argocd.baseUrl).toBe('http://argocd-sim:8090');
+    // Everything else as the worker has it.
+    const { ARGOCD_SERVER: _server, ARGOCD_PLAINTEXT: _plain, ...rest } = workerSim.environment!;
+    const { ARGOCD_SERVER: _s, ARGOCD_PLAINTEXT: _p, ...workerRest } = worker.environment!;
+    expect(rest).toEqual(workerRest);
+  });
+
+  it('publishes every port on loopback only', () => {
+    for (const [name, service] of Object.entries(compose.services)) for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
   });
 });
