@@ -4,6 +4,7 @@
 import got, { type Got, type Response } from 'got';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import type { ApplicationFailure } from '@temporalio/common';
+import { abortError, sleep } from './abort.js';
 import type { Application, ApplicationWatchEvent, Info } from './types.js';
 
 export interface ArgoCDConfig {
@@ -393,26 +394,8 @@ export class ArgoCDClient {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  return reason instanceof Error ? reason : new Error('aborted');
-}
-
 async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const base = Math.min(2_000, 250 * 2 ** (attempt - 1));
   const ms = base / 2 + Math.random() * base;
   await sleep(ms, signal);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

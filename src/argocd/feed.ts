@@ -1,7 +1,8 @@
 // The freshest known state of one Application, kept current by the watch stream (reconnected with the
 // last resourceVersion and a backoff when it ends) and by whatever GET or sync answers the caller pushes.
 // Waiters wake on every newer snapshot, so decisions follow events instead of polling.
-import { ArgoCDApiError, sleep, type ArgoCDClient } from './client.js';
+import { sleep } from './abort.js';
+import { ArgoCDApiError, type ArgoCDClient } from './client.js';
 import type { Application } from './types.js';
 
 function rvNumber(app: Application | undefined): number | undefined {
