@@ -181,7 +181,7 @@ export async function createLab(temporal: Temporal, spec: RepositorySpec): Promi
   const applications: Application[] = [];
   for (const app of spec.installed ?? spec.apps) {
     const wanted = new Set(resolveAppPipeline(file, app).environments.map((e) => e.name));
-    applications.push(...(seedApplications(repositoryUrl, app).filter((a) => wanted.has(a.metadata.labels['promenade.dev/environment'])) as unknown as Application[]));
+    applications.push(...seedApplications(repositoryUrl, app).filter((a) => wanted.has(a.metadata.labels['promenade.dev/environment'])));
   }
   // Installing is a few requests per Application; in parallel lanes so a thousand take seconds.
   const lanes = 16;

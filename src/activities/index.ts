@@ -91,8 +91,10 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
 
     async verifyHealth({ environment: env, revision, soakSeconds }) {
       const context = Context.current();
-      // A retried soak starts over: health seen before a worker crash says nothing about the time since.
-      await watchHealth(argocd, {
+      // A retried soak starts over: health seen before a worker crash says nothing about the time since. The
+      // summary (health transitions, whether a newer deployment cut it short) is the activity's result, so the
+      // promotion's history tells how the soak went.
+      return await watchHealth(argocd, {
         application: env.argocd.application,
         project: env.argocd.project,
         revision,

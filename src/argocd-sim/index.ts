@@ -132,11 +132,11 @@ export async function startArgoCDSimulator(opts: ArgoCDSimulatorOptions = {}): P
       if (store.has(valid.metadata.name)) throw new Error(`application ${valid.metadata.name} already exists`);
       const created = insertApplication(store, valid);
       controller.requestRefresh(created.metadata.name, true);
-      return presentApplication(created) as unknown as Application;
+      return presentApplication(created);
     },
     getApplication(name) {
       const app = store.get(name);
-      return app ? (presentApplication(app) as unknown as Application) : undefined;
+      return app ? presentApplication(app) : undefined;
     },
     cluster: () => cluster.snapshot(),
     requests: () => requests.snapshot(),

@@ -2,9 +2,9 @@ import type { Application } from './types.js';
 
 /**
  * The Application as the API serves it: Go's encoding/json drops empty strings and nil
- * fields (omitempty) but always emits struct-valued fields such as `status`, `health`.
+ * fields (omitempty) but always emits struct-valued fields such as `status`, `health`. A copy: callers may keep it.
  */
-export function presentApplication(app: Application): Record<string, unknown> {
+export function presentApplication(app: Application): Application {
   const status = app.status ?? {};
   const out: Record<string, unknown> = {
     metadata: app.metadata,
@@ -17,7 +17,7 @@ export function presentApplication(app: Application): Record<string, unknown> {
     },
   };
   if (app.operation) out.operation = app.operation;
-  return JSON.parse(JSON.stringify(out, omitEmptyStrings)) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(out, omitEmptyStrings)) as Application;
 }
 
 export function applicationJSON(app: Application): string {

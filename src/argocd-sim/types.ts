@@ -1,5 +1,7 @@
 // Application objects are kept in the exact JSON shape Argo CD serves, so handlers can
 // hand them out without translation. Only the fields the simulator reads are typed.
+// A type of its own on purpose, not src/argocd/types.ts: the client must never import the simulator, nor the
+// simulator the client, so each stays an independent reading of Argo CD's API.
 
 export interface ApplicationSource {
   repoURL: string;

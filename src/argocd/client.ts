@@ -1,10 +1,16 @@
 // A small typed client of the Argo CD REST API (grpc-gateway), built on got. It works against a real
 // Argo CD: nothing here depends on a simulator. Errors leave as ArgoCDApiError, built from scratch so that
-// got's request options (and with them the bearer token) never travel with an error.
+// got's request options (and with them the bearer token) never travel with an error. It does not trust the
+// server blindly: answers and stream lines are read up to a size bound, every call has a deadline, and the
+// token goes over plain HTTP only where the operator said so for a loopback or named host.
 import got, { type Got, type Response } from 'got';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import type { ApplicationFailure } from '@temporalio/common';
+import { abortError, sleep } from './abort.js';
 import type { Application, ApplicationWatchEvent, Info } from './types.js';
+
+/** Default bound of one answer or stream line: far above the largest Application (thousands of resources). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface ArgoCDConfig {
   /** e.g. `https://argocd.example.com` or `http://127.0.0.1:8080/argocd`, without a trailing slash. */
@@ -16,16 +22,26 @@ export interface ArgoCDConfig {
   requestTimeoutMs?: number;
   /** Tries per call for transient failures (connection errors, 429, 502, 503, 504); 1 = no retry. */
   maxTries?: number;
+  /** The largest answer (or watch stream line) read before the call fails; DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 
+/** Hosts whose traffic never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 /**
  * Reads the Argo CD connection the way the argocd CLI does: `ARGOCD_SERVER` is `host:port` (https unless
  * `ARGOCD_PLAINTEXT=true`) or a full http(s):// URL; `ARGOCD_AUTH_TOKEN` is the bearer token;
- * `ARGOCD_INSECURE=true` skips TLS verification. Called at worker start, never from workflow input.
+ * `ARGOCD_INSECURE=true` skips TLS verification. Plain HTTP carries the token readable to anyone on the path,
+ * so it is refused unless the host is loopback or named in `ARGOCD_PLAINTEXT_HOSTS` (comma-separated, e.g. the
+ * compose file's `argocd-sim`), and a named host still gets a warning. Called at worker start, never from
+ * workflow input.
  */
-export function argocdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArgoCDConfig {
+export function argocdConfigFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = console.warn): ArgoCDConfig {
   const server = env.ARGOCD_SERVER?.trim();
   if (!server) {
     throw terminal(TERMINAL.invalidConfig, 'ARGOCD_SERVER is not set (host:port or an http(s):// URL of the Argo CD API server)');
@@ -44,6 +60,16 @@ export function argocdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArgoC
   }
   if (url.username || url.password) {
     throw terminal(TERMINAL.invalidConfig, 'ARGOCD_SERVER must not carry credentials; use ARGOCD_AUTH_TOKEN');
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    const allowed = (env.ARGOCD_PLAINTEXT_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    if (!allowed.includes(url.hostname)) {
+      throw terminal(
+        TERMINAL.invalidConfig,
+        `ARGOCD_SERVER ${url.host}: plain HTTP would send ARGOCD_AUTH_TOKEN unencrypted; it is allowed only for loopback or a host listed in ARGOCD_PLAINTEXT_HOSTS. Use TLS (unset ARGOCD_PLAINTEXT, https://)`,
+      );
+    }
+    warn(`promenade: warning: talking to Argo CD at ${url.host} over plain HTTP (ARGOCD_PLAINTEXT_HOSTS); the token travels unencrypted`);
   }
   const baseUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
   return { baseUrl, token, insecure };
@@ -130,7 +156,7 @@ export interface WatchOptions {
 }
 
 interface CallSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST';
   path: string;
   query?: URLSearchParams;
   body?: unknown;
@@ -146,14 +172,18 @@ export class ArgoCDClient {
   private readonly http: Got;
   private readonly maxTries: number;
   private readonly timeoutMs: number;
+  private readonly maxBytes: number;
 
   constructor(private readonly config: ArgoCDConfig) {
     this.maxTries = Math.max(1, config.maxTries ?? 3);
     this.timeoutMs = config.requestTimeoutMs ?? 30_000;
+    this.maxBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.http = got.extend({
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,
+      // Bytes counted are bytes kept: a compressed answer could inflate far past the bound.
+      decompress: false,
       https: { rejectUnauthorized: !config.insecure },
       headers: {
         authorization: `Bearer ${config.token}`,
@@ -197,31 +227,6 @@ export class ArgoCDClient {
     });
   }
 
-  async terminateOperation(name: string, opts: { project: string; appNamespace?: string; signal?: AbortSignal }): Promise<void> {
-    const query = new URLSearchParams({ project: opts.project });
-    if (opts.appNamespace) query.set('appNamespace', opts.appNamespace);
-    await this.call<unknown>({
-      method: 'DELETE',
-      path: `/api/v1/applications/${encodeURIComponent(name)}/operation`,
-      query,
-      application: name,
-      signal: opts.signal,
-    });
-  }
-
-  async listApplications(opts: { projects?: string[]; selector?: string; signal?: AbortSignal } = {}): Promise<Application[]> {
-    const query = new URLSearchParams();
-    for (const p of opts.projects ?? []) query.append('projects', p);
-    if (opts.selector) query.set('selector', opts.selector);
-    const list = await this.call<{ items?: Application[] | null }>({
-      method: 'GET',
-      path: '/api/v1/applications',
-      query,
-      signal: opts.signal,
-    });
-    return list.items ?? [];
-  }
-
   async createApplication(app: Application, opts: { upsert?: boolean; signal?: AbortSignal } = {}): Promise<Application> {
     const query = new URLSearchParams();
     if (opts.upsert) query.set('upsert', 'true');
@@ -236,9 +241,10 @@ export class ArgoCDClient {
   }
 
   /**
-   * Events of one application from `/api/v1/stream/applications` (NDJSON). The first event is the current
-   * state (ADDED), also when `resourceVersion` is given. Ends when the server closes the stream or
-   * `signal` aborts; throws ArgoCDApiError when the server answers with an error instead of events.
+   * Events of one application from `/api/v1/stream/applications` (NDJSON; the client never asks for SSE). The
+   * first event is the current state (ADDED), also when `resourceVersion` is given. Ends when the server closes
+   * the stream or `signal` aborts; throws ArgoCDApiError when the server answers with an error instead of
+   * events, or sends a line longer than the response bound.
    */
   async *watchApplication(name: string, opts: WatchOptions): AsyncGenerator<ApplicationWatchEvent, void, undefined> {
     const query = new URLSearchParams({ name });
@@ -259,25 +265,37 @@ export class ArgoCDClient {
     stream.once('response', (res: Response) => {
       status = res.statusCode;
     });
-    let buffer = '';
+    // The line being read, as raw chunks: decoded once whole, so a character split across chunks stays intact.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const takeLine = (last: Buffer): string => {
+      pending.push(last);
+      const line = Buffer.concat(pending).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      return line;
+    };
     let errorBody = '';
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (status !== undefined && status !== 200) {
-          errorBody += chunk.toString('utf8');
+          // Only the first 500 characters make it into the error; keep a little more, never the whole body.
+          if (errorBody.length < 4096) errorBody += chunk.toString('utf8');
           continue;
         }
-        buffer += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          const ev = this.parseStreamLine(line, what, name);
+        let from = 0;
+        for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+          if (pendingBytes + nl - from > this.maxBytes) throw this.tooLarge(what, 'a stream line', name);
+          const ev = this.parseStreamLine(takeLine(chunk.subarray(from, nl)), what, name);
+          from = nl + 1;
           if (ev) yield ev;
         }
+        pending.push(chunk.subarray(from));
+        pendingBytes += chunk.length - from;
+        if (pendingBytes > this.maxBytes) throw this.tooLarge(what, 'a stream line', name);
       }
       if (status !== undefined && status !== 200) throw this.httpError(what, status, errorBody, name);
-      const ev = this.parseStreamLine(buffer, what, name);
+      const ev = this.parseStreamLine(takeLine(Buffer.alloc(0)), what, name);
       if (ev) yield ev;
     } catch (err) {
       if (opts.signal?.aborted) return;
@@ -289,9 +307,8 @@ export class ArgoCDClient {
   }
 
   private parseStreamLine(raw: string, what: string, app: string): ApplicationWatchEvent | undefined {
-    let line = raw.trim();
-    if (!line || line.startsWith(':')) return undefined;
-    if (line.startsWith('data:')) line = line.slice(5).trim();
+    const line = raw.trim();
+    if (!line) return undefined;
     let parsed: { result?: ApplicationWatchEvent; error?: { grpc_code?: number; http_code?: number; message?: string } };
     try {
       parsed = JSON.parse(line);
@@ -318,19 +335,30 @@ export class ArgoCDClient {
       if (spec.signal?.aborted) throw abortError(spec.signal);
       this.requests++;
       let res: Response<string>;
+      let oversized = false;
       try {
-        res = await this.http(url, {
+        const request = this.http(url, {
           method: spec.method,
           searchParams: spec.query,
-          // Argo CD compares the content type exactly: no charset, and on DELETE too.
+          // Argo CD compares the content type exactly: no charset.
           headers: spec.method === 'GET' ? {} : { 'content-type': 'application/json' },
           body: spec.method === 'GET' ? undefined : spec.body === undefined ? '' : JSON.stringify(spec.body),
           signal: spec.signal,
+          // The whole exchange, body included: a server that drips its answer cannot hold the call open.
           timeout: { request: spec.timeoutMs ?? this.timeoutMs },
           responseType: 'text',
         });
+        // Stop reading at the bound (at once when Content-Length announces more) instead of buffering it all.
+        request.on('downloadProgress', ({ transferred, total }) => {
+          if (transferred > this.maxBytes || (total ?? 0) > this.maxBytes) {
+            oversized = true;
+            request.cancel();
+          }
+        });
+        res = await request;
       } catch (err) {
         if (spec.signal?.aborted) throw abortError(spec.signal);
+        if (oversized) throw this.tooLarge(what, 'the answer', spec.application);
         lastError = this.connectionError(what, err, spec.application);
         continue;
       }
@@ -348,6 +376,18 @@ export class ArgoCDClient {
       }
     }
     throw lastError!;
+  }
+
+  /** Not retried inside the call: the same request would get the same answer. */
+  private tooLarge(what: string, part: string, app?: string): ArgoCDApiError {
+    const mib = Math.round((this.maxBytes / 1024 / 1024) * 10) / 10;
+    return new ArgoCDApiError(
+      `${what}: ${part} is larger than ${mib} MiB (${this.maxBytes} bytes), the bound on what promenade reads from Argo CD; the rest was not read`,
+      502,
+      undefined,
+      'response too large',
+      app,
+    );
   }
 
   private httpError(what: string, status: number, body: string, app?: string): ArgoCDApiError {
@@ -393,26 +433,8 @@ export class ArgoCDClient {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  return reason instanceof Error ? reason : new Error('aborted');
-}
-
 async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const base = Math.min(2_000, 250 * 2 ** (attempt - 1));
   const ms = base / 2 + Math.random() * base;
   await sleep(ms, signal);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

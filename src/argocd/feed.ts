@@ -1,8 +1,29 @@
 // The freshest known state of one Application, kept current by the watch stream (reconnected with the
 // last resourceVersion and a backoff when it ends) and by whatever GET or sync answers the caller pushes.
 // Waiters wake on every newer snapshot, so decisions follow events instead of polling.
-import { ArgoCDApiError, sleep, type ArgoCDClient } from './client.js';
+import { sleep } from './abort.js';
+import { ArgoCDApiError, type ArgoCDClient } from './client.js';
 import type { Application } from './types.js';
+
+export interface ReconnectPolicy {
+  /** Delay after a connection that stayed up, or the first short-lived one; doubled for each further one in a row. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A connection up at least this long counts as healthy and starts the backoff over. */
+  stableAfterMs: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 500, maxDelayMs: 10_000, stableAfterMs: 30_000 };
+
+/**
+ * The backoff after a watch connection ended, from how many short-lived ones came before it in a row and how
+ * long it stayed up. Events do not reset it: a proxy that closes every stream after its first event must not
+ * make the feed reconnect at the initial delay for ever. The feed sleeps half to one and a half times the delay.
+ */
+export function nextReconnect(shortLivedBefore: number, upForMs: number, policy: ReconnectPolicy = DEFAULT_RECONNECT): { shortLived: number; delayMs: number } {
+  const shortLived = upForMs >= policy.stableAfterMs ? 0 : shortLivedBefore + 1;
+  return { shortLived, delayMs: Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, shortLived - 1)) };
+}
 
 function rvNumber(app: Application | undefined): number | undefined {
   const rv = app?.metadata?.resourceVersion;
@@ -19,9 +40,6 @@ export class ApplicationFeed {
   /** An error no reconnect can fix (401/403/404 on the stream). */
   fatal: ArgoCDApiError | undefined;
   deleted = false;
-  streamEvents = 0;
-  streamConnects = 0;
-  lastStreamError: unknown;
   private readonly abort = new AbortController();
   private readonly waiters = new Set<() => void>();
   private running: Promise<void> | undefined;
@@ -32,6 +50,7 @@ export class ApplicationFeed {
     private readonly project: string,
     outer?: AbortSignal,
     private readonly now: () => number = Date.now,
+    private readonly reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
   ) {
     if (outer) {
       if (outer.aborted) this.abort.abort(outer.reason);
@@ -86,18 +105,16 @@ export class ApplicationFeed {
   }
 
   private async run(): Promise<void> {
-    let delay = 500;
+    let shortLived = 0;
     while (!this.abort.signal.aborted) {
+      const openedAt = this.now();
       try {
-        this.streamConnects++;
         const events = this.client.watchApplication(this.application, {
           project: this.project,
           resourceVersion: this.latest?.metadata?.resourceVersion,
           signal: this.abort.signal,
         });
         for await (const ev of events) {
-          delay = 500;
-          this.streamEvents++;
           if (ev.type === 'DELETED') {
             this.deleted = true;
             this.lastUpdateAt = this.now();
@@ -112,12 +129,14 @@ export class ApplicationFeed {
           this.wake();
           return;
         }
-        this.lastStreamError = err;
+        // Anything else (server restart, proxy timeout, a bad line) is worth a reconnect; the caller's GETs
+        // report what persists.
       }
       if (this.abort.signal.aborted) break;
-      // The stream ended (server restart, proxy idle timeout): come back with the last resourceVersion.
-      await sleep(delay / 2 + Math.random() * delay, this.abort.signal);
-      delay = Math.min(delay * 2, 10_000);
+      // The stream ended: come back with the last resourceVersion.
+      const next = nextReconnect(shortLived, this.now() - openedAt, this.reconnect);
+      shortLived = next.shortLived;
+      await sleep(next.delayMs / 2 + Math.random() * next.delayMs, this.abort.signal);
     }
   }
 

@@ -12,9 +12,10 @@
 //    revision, and the newer promotion watches its own.
 // Not failures, only recorded: OutOfSync (a newer push, drift) and self-heal operations to our own revision.
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
+import { abortError } from './abort.js';
 import { ArgoCDApiError, argocdFailure, type ArgoCDClient } from './client.js';
 import { ApplicationFeed } from './feed.js';
-import { degradedMessage, describeApplication } from './readiness.js';
+import { degradedMessage, describeApplication, sameRevision } from './readiness.js';
 import type { Application } from './types.js';
 
 export interface HealthWatchTuning {
@@ -74,10 +75,6 @@ export interface HealthWatchSummary {
   superseded: boolean;
   supersededBy?: string;
   requests: number;
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('cancelled');
 }
 
 function revisionOfLatestOperation(app: Application, soakStartSec: number): string | undefined {
@@ -149,7 +146,7 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
           transitions.push({ at: new Date(now).toISOString(), health, sync, message: app.status?.health?.message || undefined });
         }
         const other = revisionOfLatestOperation(app, soakStartSec);
-        if (other && other.toLowerCase() !== revision.toLowerCase()) {
+        if (other && !sameRevision(other, revision)) {
           return summary(app, true, other);
         }
         if (health === 'Degraded') {

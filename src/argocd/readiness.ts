@@ -53,7 +53,8 @@ export type Readiness =
 const FINAL_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
 const BLOCKING_CONDITIONS = new Set(['ComparisonError', 'InvalidSpecError']);
 
-function sameRevision(a: string | undefined, b: string): boolean {
+/** Whether two commit SHAs name the same commit: Argo CD and git may differ in case. */
+export function sameRevision(a: string | undefined, b: string): boolean {
   return !!a && a.toLowerCase() === b.toLowerCase();
 }
 

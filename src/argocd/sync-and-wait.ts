@@ -2,6 +2,7 @@
 // and healthy. Decisions come from readiness.ts on every state change the watch stream delivers; GETs are
 // only for the initial refresh, a stale status after our sync, and a silent stream.
 import { TERMINAL, terminal, retryable, RETRYABLE } from '../failures.js';
+import { abortError } from './abort.js';
 import { ArgoCDApiError, argocdFailure, type ArgoCDClient } from './client.js';
 import { ApplicationFeed } from './feed.js';
 import {
@@ -10,6 +11,7 @@ import {
   blockingCondition,
   decideReadiness,
   describeApplication,
+  sameRevision,
   type Expectation,
   type Readiness,
 } from './readiness.js';
@@ -110,10 +112,6 @@ export interface SyncAndWaitResult {
   autoSync: boolean;
 }
 
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('cancelled');
-}
-
 export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput): Promise<SyncAndWaitResult> {
   const tuning = { ...DEFAULT_SYNC_TUNING, ...input.tuning };
   const { application, project, revision } = input;
@@ -191,10 +189,9 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   let autoSync = input.autoSync ?? isAutoSync(feed.latest!);
   feed.start();
 
-  const sameRev = (a: string | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
   const contains = new Map<string, boolean>();
   const checkHead = async () => {
-    if (!autoSync || !freshHead || sameRev(freshHead, revision) || !input.headContainsRevision || contains.has(freshHead)) return;
+    if (!autoSync || !freshHead || sameRevision(freshHead, revision) || !input.headContainsRevision || contains.has(freshHead)) return;
     const head = freshHead;
     try {
       contains.set(head, await input.headContainsRevision(head, revision));
@@ -205,7 +202,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   };
   /** A later head that contains our revision, on an auto-sync app, if there is one. */
   const supersedingHead = (): string | undefined =>
-    autoSync && freshHead && !sameRev(freshHead, revision) && contains.get(freshHead) ? freshHead : undefined;
+    autoSync && freshHead && !sameRevision(freshHead, revision) && contains.get(freshHead) ? freshHead : undefined;
   /** Our revision first; when nobody is deploying it and a later head supersedes it, that head. */
   const decide = (app: Application): { d: Readiness; deployed: string } => {
     const mine = decideReadiness(app, exp);
@@ -262,8 +259,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             operationStartedAt: d.operationStartedAt,
             finishedAt: d.finishedAt,
             requests: client.requests - requestsAtStart,
-            superseded: d.superseded || !sameRev(deployed, revision),
-            deployedRevision: sameRev(deployed, revision) ? revision : deployed,
+            superseded: d.superseded || !sameRevision(deployed, revision),
+            deployedRevision: sameRevision(deployed, revision) ? revision : deployed,
             syncRequested: resume.syncRequested,
             autoSync,
           };
@@ -304,7 +301,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
           if (graceOver && version !== lastSyncAttemptVersion) {
             if (resume.syncRequests >= tuning.maxSyncRequests) {
               const moved =
-                lastSyncedTo && !sameRev(lastSyncedTo, revision)
+                lastSyncedTo && !sameRevision(lastSyncedTo, revision)
                   ? ` Argo CD syncs ${app.spec?.source?.targetRevision ?? 'its targetRevision'}, which resolves to ${lastSyncedTo}, not our revision${input.headContainsRevision ? ', and that commit does not contain ours' : ''}.`
                   : '';
               throw terminal(

@@ -1,5 +1,6 @@
 // The parts of Argo CD's v1alpha1 Application that promenade reads, named as the API names them
-// (Go json tags, omitempty: every field may be absent).
+// (Go json tags, omitempty: every field may be absent). The one Application type of everything outside the
+// simulator (client, bootstrap, stack, tests); src/argocd-sim keeps its own, see its types.ts.
 
 export interface Info {
   name: string;

@@ -1,6 +1,8 @@
 // The seed lab's layout (dev/staging/prod paths for an app, 1/2/3 replicas, nginx:1.19 below prod and nginx:latest in
 // prod, a three-line promenade.yaml) and its three Argo CD Applications: what `promenade bootstrap` writes and what
 // the local stack seeds.
+import type { Application } from '../argocd/types.js';
+
 export const SEED_APP = 'myapp';
 export const SEED_ENVIRONMENTS = [
   { name: 'dev', replicas: 1, image: 'nginx:1.19' },
@@ -62,5 +64,5 @@ export function seedApplications(repoURL: string, app = SEED_APP, branch = 'main
         syncOptions: ['CreateNamespace=true'],
       },
     },
-  }));
+  }) satisfies Application);
 }

@@ -6,12 +6,12 @@ import type { Application } from '../argocd/types.js';
 import { planApplications } from '../bootstrap/argocd-applications.js';
 import { GitRemoteError, LayoutWorkspace } from '../bootstrap/gitops-layout.js';
 import { repositoryUrlProblem } from '../config/repository-url.js';
+import { isNameLabel, MAX_NAME_LENGTH } from '../config/text-rules.js';
 import { installSeedApplications } from '../stack/seed-applications.js';
 import { seedApplications } from '../bootstrap/seed-layout.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 
-const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const BRANCH = /^(?!-)[A-Za-z0-9._/-]+$/;
 
 function argocdCliError(err: unknown, server: string): unknown {
@@ -36,7 +36,7 @@ export async function bootstrapCommand(argv: string[], env: NodeJS.ProcessEnv = 
   const problem = repositoryUrlProblem(flags.repo);
   if (problem) throw new UsageError(`--repo: ${problem}`);
   if (!flags.app) throw new UsageError('--app is required, e.g. --app myapp');
-  if (!APP_NAME.test(flags.app) || flags.app.length > 53) throw new UsageError(`--app "${flags.app}" must be a DNS-1123 label (lowercase letters, digits and "-", at most 53 characters)`);
+  if (!isNameLabel(flags.app)) throw new UsageError(`--app "${flags.app}" must be a DNS-1123 label (lowercase letters, digits and "-", at most ${MAX_NAME_LENGTH} characters)`);
   const branch = flags.branch ?? 'main';
   if (!BRANCH.test(branch)) throw new UsageError(`--branch "${branch}" is not a branch name`);
   let argocd: ArgoCDConfig;
@@ -67,7 +67,7 @@ export async function bootstrapCommand(argv: string[], env: NodeJS.ProcessEnv = 
       console.log(`pushed ${commit.slice(0, 12)} to ${branch}: ${layout.missing.join(', ')}`);
     } else console.log(`repository: the layout of ${flags.app} is in place on ${branch}`);
     if (apps.missing.length) {
-      await installSeedApplications(client, apps.missing as unknown as Application[]).catch((err) => {
+      await installSeedApplications(client, apps.missing).catch((err) => {
         throw argocdCliError(err, argocd.baseUrl);
       });
       console.log(`Argo CD: created ${apps.missing.map((a) => a.metadata.name).join(', ')} (synced and healthy)`);

@@ -1,15 +1,14 @@
 // `promenade list`: promotions found through the visibility store by their search attributes, the same query
 // a person types into the Web UI (PromotionApp = 'myapp' AND PromotionState = 'awaiting-approval').
-import type { PromotionState } from '../workflows/promotion-status.js';
+import { PROMOTION_STATES } from '../workflows/promotion-status.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from '../workflows/search-attributes.js';
+import { isNameLabel } from '../config/text-rules.js';
 import { integerValue, parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
 import { terminalText as t } from './terminal-text.js';
 
-const STATES: PromotionState[] = ['starting', 'promoting', 'awaiting-approval', 'verifying', 'rolling-back', 'promoted', 'rejected', 'expired', 'superseded', 'failed', 'rolled-back', 'rollback-failed'];
-const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function listQuery(filters: { app?: string; state?: string }): string {
   const clauses = [`WorkflowType = 'promotion'`];
@@ -42,8 +41,8 @@ export async function listCommand(argv: string[]): Promise<number> {
     'promenade list [--app <app>] [--state <state>] [--limit <n>] [--json]',
   );
   // Validated against the same rules as the values written, which also keeps quotes out of the query.
-  if (flags.app !== undefined && !APP_NAME.test(flags.app)) throw new UsageError(`--app "${flags.app}" is not an app name (lowercase letters, digits and "-")`);
-  if (flags.state !== undefined && !STATES.includes(flags.state as PromotionState)) throw new UsageError(`--state must be one of ${STATES.join(', ')}; got "${flags.state}"`);
+  if (flags.app !== undefined && !isNameLabel(flags.app)) throw new UsageError(`--app "${flags.app}" is not an app name (lowercase letters, digits and "-")`);
+  if (flags.state !== undefined && !(PROMOTION_STATES as readonly string[]).includes(flags.state)) throw new UsageError(`--state must be one of ${PROMOTION_STATES.join(', ')}; got "${flags.state}"`);
   const limit = flags.limit === undefined ? 50 : integerValue('--limit', flags.limit, 1, 1000);
 
   const settings = cliTemporalSettings();

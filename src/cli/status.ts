@@ -2,6 +2,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PromotionStatus, StageRecord } from '../workflows/promotion-status.js';
 import { statusQuery } from '../workflows/messages.js';
+import { CONTROL_CHARACTERS } from '../config/text-rules.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { cliTemporalSettings, withTemporal } from './temporal-session.js';
@@ -56,7 +57,7 @@ export function formatStatus(id: string, status: PromotionStatus): string {
 export function parsePromotionId(positional: string[], usage: string): string {
   const [id] = positional;
   if (!id || positional.length > 1) throw new UsageError(`usage: ${usage}`);
-  if (/[\u0000-\u001f\u007f]/.test(id) || id.length > 1000) throw new UsageError(`"${id.slice(0, 40)}..." is not a promotion ID (see promenade list)`);
+  if (CONTROL_CHARACTERS.test(id) || id.length > 1000) throw new UsageError(`"${id.slice(0, 40)}..." is not a promotion ID (see promenade list)`);
   return id;
 }
 

@@ -1,5 +1,6 @@
 // OCI image references by the grammar of github.com/distribution/reference, so anything promenade writes into a
 // manifest is something a container runtime would pull. Pure: bundled into workflow code.
+import { hasWhitespaceOrControl } from './text-rules.js';
 
 export interface ImageReference {
   /** Registry and repository, without tag or digest, e.g. `ghcr.io/acme/myapp`. */
@@ -41,7 +42,7 @@ export function parseImageReference(reference: string): ImageReference {
   if (typeof reference !== 'string') fail('not a string');
   if (reference === '') fail('empty');
   if (reference.length > 4096) fail('too long');
-  if (/[\s\u0000-\u001f\u007f]/.test(reference)) fail('contains whitespace or control characters');
+  if (hasWhitespaceOrControl(reference)) fail('contains whitespace or control characters');
 
   let rest = reference;
   let digest: string | undefined;

@@ -33,6 +33,7 @@ import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as Ya
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppPipeline, ApprovalPolicy, EnvironmentConfig, ImageSetter, PipelineFile, RollbackScope } from './pipeline.js';
 import { redactUrlCredentials } from './repository-url.js';
+import { CONTROL_CHARACTERS, isNameLabel, MAX_NAME_LENGTH } from './text-rules.js';
 
 /**
  * Every default in one place. Production is taken to be the last environment of a pipeline: it is the one gated by
@@ -61,10 +62,8 @@ const MAX_DEPTH = 16;
 const MAX_APPS = 1000;
 const MAX_ENVIRONMENTS = 20;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RESOURCE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const ROLLBACK_SCOPES: RollbackScope[] = ['failed-environment', 'all-promoted-environments', 'none'];
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export class InvalidConfigError extends ApplicationFailure {
   constructor(readonly problems: string[]) {
@@ -143,7 +142,7 @@ type Mapping = Record<string, unknown>;
 function resolveApp(problems: Problems, app: string, raw: unknown, defaults: Mapping, repository: string): AppPipeline | undefined {
   const at = `apps.${app}`;
   const before = problems.count();
-  if (app.length > 53 || !DNS_LABEL.test(app)) problems.add(at, app, 'is not a valid app name (lowercase letters, digits and "-", at most 53)');
+  if (!isNameLabel(app)) problems.add(at, app, `is not a valid app name (lowercase letters, digits and "-", at most ${MAX_NAME_LENGTH})`);
   const spec = raw === null ? {} : raw;
   if (!isMapping(spec)) {
     problems.add(at, spec, 'is not a mapping (use "{}" for all defaults)');
@@ -208,7 +207,7 @@ function resolveEnvironment(
     return undefined;
   }
   const name = spec.name;
-  if (name.length > 53 || !DNS_LABEL.test(name)) problems.add(nameAt, name, 'is not a valid environment name (lowercase letters, digits and "-")');
+  if (!isNameLabel(name)) problems.add(nameAt, name, `is not a valid environment name (lowercase letters, digits and "-", at most ${MAX_NAME_LENGTH})`);
   const fill = (template: string) => template.replaceAll('{app}', app).replaceAll('{env}', name);
 
   const pathRaw = spec.path === undefined ? PIPELINE_DEFAULTS.path : spec.path;
@@ -245,7 +244,7 @@ function imageSetter(problems: Problems, at: string, raw: unknown, envPath: stri
   const kind = kinds[0]!;
   problems.unknownKeys(at, spec, kind === 'helm' ? ['helm', 'file', 'value'] : [kind, 'file']);
   const target = spec[kind];
-  if (typeof target !== 'string' || target === '' || CONTROL.test(target)) {
+  if (typeof target !== 'string' || target === '' || CONTROL_CHARACTERS.test(target)) {
     problems.add(`${at}.${kind}`, target, 'is not a non-empty string');
     return undefined;
   }
@@ -289,7 +288,7 @@ function approvalPolicy(problems: Problems, at: string, raw: unknown, base: Appr
     else {
       policy.approvers = [];
       raw.approvers.forEach((approver, index) => {
-        if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 256 || CONTROL.test(approver)) {
+        if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 256 || CONTROL_CHARACTERS.test(approver)) {
           problems.add(`${at}.approvers[${index}]`, approver, 'is not an approver name (a non-empty single-line string)');
         } else if (policy.approvers.includes(approver)) problems.add(`${at}.approvers[${index}]`, approver, 'is listed twice');
         else policy.approvers.push(approver);
@@ -378,7 +377,7 @@ class Problems {
       this.add(path, shown, 'is not a path');
       return undefined;
     }
-    if (CONTROL.test(raw) || raw.includes('\\')) {
+    if (CONTROL_CHARACTERS.test(raw) || raw.includes('\\')) {
       this.add(path, shown, 'contains control characters or backslashes');
       return undefined;
     }

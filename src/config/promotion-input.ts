@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ImageReferenceError, parseImageReference } from './image-reference.js';
 import { redactUrlCredentials, repositoryUrlProblem } from './repository-url.js';
+import { CONTROL_CHARACTERS, DNS_LABEL, MAX_NAME_LENGTH } from './text-rules.js';
 
 export class InvalidInputError extends ApplicationFailure {
   constructor(
@@ -17,14 +18,11 @@ export class InvalidInputError extends ApplicationFailure {
   }
 }
 
-const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const MAX_APP_NAME = 53;
 const MAX_REQUESTED_BY = 256;
 const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MAX_METADATA_KEY = 64;
 const MAX_METADATA_ENTRIES = 20;
 const MAX_METADATA_VALUE = 1024;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const KEYS = new Set(['app', 'image', 'requestedBy', 'metadata', 'repository']);
 
 export function validatePromotionInput(raw: unknown): PromotionInput {
@@ -39,8 +37,8 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
   const { app, image, requestedBy, metadata, repository } = raw;
   if (typeof app !== 'string') fail('input.app', 'must be a string', app, 'is not a string');
   const appName = app as string;
-  if (appName.length > MAX_APP_NAME) fail('input.app', 'too long', appName, `is longer than ${MAX_APP_NAME} characters`);
-  if (!APP_NAME.test(appName)) fail('input.app', 'must be a DNS-1123 label', appName, 'is not a valid app name (lowercase letters, digits and "-", starting and ending with a letter or digit)');
+  if (appName.length > MAX_NAME_LENGTH) fail('input.app', 'too long', appName, `is longer than ${MAX_NAME_LENGTH} characters`);
+  if (!DNS_LABEL.test(appName)) fail('input.app', 'must be a DNS-1123 label', appName, 'is not a valid app name (lowercase letters, digits and "-", starting and ending with a letter or digit)');
 
   if (typeof image !== 'string') fail('input.image', 'must be a string', image, 'is not a string');
   try {
@@ -54,7 +52,7 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
   const requester = requestedBy as string;
   if (requester.trim() === '') fail('input.requestedBy', 'must not be empty', requester, 'is empty');
   if (requester.length > MAX_REQUESTED_BY) fail('input.requestedBy', 'too long', requester, `is longer than ${MAX_REQUESTED_BY} characters`);
-  if (CONTROL.test(requester)) fail('input.requestedBy', 'no control characters', requester, 'contains control characters');
+  if (CONTROL_CHARACTERS.test(requester)) fail('input.requestedBy', 'no control characters', requester, 'contains control characters');
 
   const input: PromotionInput = { app: appName, image: image as string, requestedBy: requester };
 
@@ -69,7 +67,7 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
       if (typeof value !== 'string') fail(field, 'must be a string', value, 'is not a string');
       const text = value as string;
       if (text.length > MAX_METADATA_VALUE) fail(field, 'too long', `${text.slice(0, 40)}...`, `is longer than ${MAX_METADATA_VALUE} characters`);
-      if (CONTROL.test(text)) fail(field, 'no newlines or control characters', text, 'contains newlines or control characters');
+      if (CONTROL_CHARACTERS.test(text)) fail(field, 'no newlines or control characters', text, 'contains newlines or control characters');
     }
     input.metadata = Object.fromEntries(entries) as Record<string, string>;
   }

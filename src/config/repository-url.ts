@@ -1,11 +1,12 @@
 // Which GitOps repository URLs promenade accepts. Credentials belong to the worker's environment, never to a URL:
 // a URL travels through workflow inputs, Temporal history, logs and error messages.
+import { hasWhitespaceOrControl } from './text-rules.js';
 
 /** Why `url` is refused, or undefined if it is acceptable. */
 export function repositoryUrlProblem(url: string): string | undefined {
   if (url === '') return 'is empty';
   if (url.length > 2048) return 'is longer than 2048 characters';
-  if (/[\s\u0000-\u001f\u007f]/.test(url)) return 'contains whitespace or control characters';
+  if (hasWhitespaceOrControl(url)) return 'contains whitespace or control characters';
   // A leading dash would be read by git as an option; `ext::` and friends run commands.
   if (url.startsWith('-')) return 'must not start with "-"';
   if (/^[a-z][a-z0-9+.-]*::/i.test(url)) return 'uses a git remote helper ("<transport>::"), which is not allowed';

@@ -4,5 +4,18 @@
 /** C0 control characters and DEL: line breaks included, so accepted text can never break a commit or a terminal. */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
+/** Whitespace of any kind or a control character: refused in one-token values such as URLs and image references. */
+export function hasWhitespaceOrControl(text: string): boolean {
+  return /\s/.test(text) || CONTROL_CHARACTERS.test(text);
+}
+
 /** A DNS-1123 label (Kubernetes namespaces, app and environment names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The longest app or environment name promenade accepts. */
+export const MAX_NAME_LENGTH = 53;
+
+/** An app or environment name: a DNS-1123 label of at most MAX_NAME_LENGTH characters. */
+export function isNameLabel(text: string): boolean {
+  return text.length <= MAX_NAME_LENGTH && DNS_LABEL.test(text);
+}

@@ -5,6 +5,7 @@
 // tip (the edits, not a textual rebase) and pushed again. Nothing is ever force-pushed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TRAILER_PROMOTION, TRAILER_STAGE } from './trailers.js';
+import { CONTROL_CHARACTERS } from '../config/text-rules.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import type { TrailerCommit, Workspace } from './workspace.js';
 
@@ -148,7 +149,7 @@ export function trailerBlock(promotionId: string, stage: string, extra: Array<[s
     .map(([key, value]) => {
       // Git only reads `[A-Za-z0-9-]+: value` as a trailer; metadata keys such as `ci.run` are spelled `ci-run`.
       const token = key.replace(/[^A-Za-z0-9-]/g, '-');
-      if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(token) || /[\u0000-\u001f\u007f]/.test(value) || value.trim() === '') {
+      if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(token) || CONTROL_CHARACTERS.test(value) || value.trim() === '') {
         throw terminal(TERMINAL.invalidInput, `commit trailer ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a single-line trailer`);
       }
       return `${token}: ${value.trim()}`;

@@ -76,7 +76,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => sim.stop());
     const token = await argocdSessionToken(sim.url, 'admin', adminPassword);
     log('Argo CD: installing myapp-dev, myapp-staging, myapp-prod and waiting until they are synced and healthy...');
-    await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token, insecure: false }), seedApplications(repo.url) as Application[]);
+    await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token, insecure: false }), seedApplications(repo.url));
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,

@@ -1,5 +1,6 @@
 // What the workflow asks of the outside world: the activities' inputs and outputs. Types only, so workflow
 // code can import them; the implementations are wired in ./index.ts.
+import type { HealthWatchSummary } from '../argocd/health-watch.js';
 import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
 
 export interface LoadPipelineInput {
@@ -79,7 +80,7 @@ export interface PromotionActivities {
   loadPipeline(input: LoadPipelineInput): Promise<AppPipeline>;
   commitImage(input: CommitImageInput): Promise<CommitImageResult>;
   syncEnvironment(input: SyncEnvironmentInput): Promise<SyncEnvironmentResult>;
-  verifyHealth(input: VerifyHealthInput): Promise<void>;
+  verifyHealth(input: VerifyHealthInput): Promise<HealthWatchSummary>;
   revertStage(input: RevertStageInput): Promise<RevertStageResult>;
   /** Delivers a message to the app's lane workflow, starting it if needed (signal-with-start). */
   signalAppLane(input: { app: string; message: LaneMessage }): Promise<void>;

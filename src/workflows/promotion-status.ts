@@ -7,19 +7,23 @@
  */
 export type StageName = string;
 
-export type PromotionState =
-  | 'starting'
-  | 'promoting'
-  | 'awaiting-approval'
-  | 'verifying'
-  | 'rolling-back'
-  | 'promoted'
-  | 'rejected'
-  | 'expired'
-  | 'superseded'
-  | 'failed'
-  | 'rolled-back'
-  | 'rollback-failed';
+/** Every state a promotion reports (the PromotionState search attribute); `promenade list --state` offers these. */
+export const PROMOTION_STATES = [
+  'starting',
+  'promoting',
+  'awaiting-approval',
+  'verifying',
+  'rolling-back',
+  'promoted',
+  'rejected',
+  'expired',
+  'superseded',
+  'failed',
+  'rolled-back',
+  'rollback-failed',
+] as const;
+
+export type PromotionState = (typeof PROMOTION_STATES)[number];
 
 export interface Approval {
   approver: string;

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, argocdFailure } from '../../src/argocd/client.js';
@@ -6,6 +7,17 @@ import { OURS, app } from './fixtures.js';
 import { argoError, json, startTestServer, type TestServer } from './http-server.js';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9tZW5hZGUifQ.c2VjcmV0LXNpZ25hdHVyZQ';
+
+/** Waits until the client reads on, or goes away; removes its listeners either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
 
 function mustNotLeak(value: unknown): void {
   const e = value as Error & Record<string, unknown>;
@@ -33,9 +45,43 @@ describe('argocdConfigFromEnv', () => {
     expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'https://cd.example.com/argocd/', ARGOCD_AUTH_TOKEN: TOKEN }).baseUrl).toBe(
       'https://cd.example.com/argocd',
     );
-    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'http://10.0.0.1:30080', ARGOCD_AUTH_TOKEN: TOKEN, ARGOCD_PLAINTEXT: 'false' }).baseUrl).toBe(
-      'http://10.0.0.1:30080',
+    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'http://127.0.0.1:30080/', ARGOCD_AUTH_TOKEN: TOKEN, ARGOCD_PLAINTEXT: 'false' }).baseUrl).toBe(
+      'http://127.0.0.1:30080',
     );
+  });
+
+  it('plain HTTP only to loopback silently, to a host in ARGOCD_PLAINTEXT_HOSTS with a warning, and nowhere else', () => {
+    const warnings: string[] = [];
+    const warn = (line: string) => warnings.push(line);
+    for (const server of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'http://127.1.2.3']) {
+      expect(argocdConfigFromEnv({ ARGOCD_SERVER: server, ARGOCD_AUTH_TOKEN: TOKEN, ARGOCD_PLAINTEXT: 'true' }, warn).baseUrl).toMatch(/^http:\/\//);
+    }
+    expect(warnings).toEqual([]);
+
+    for (const env of [
+      { ARGOCD_SERVER: 'argocd-sim:8090', ARGOCD_PLAINTEXT: 'true' },
+      { ARGOCD_SERVER: 'http://10.0.0.1:30080' },
+      { ARGOCD_SERVER: 'argocd.example.com', ARGOCD_PLAINTEXT: '1', ARGOCD_PLAINTEXT_HOSTS: 'argocd-sim' },
+    ]) {
+      const err = (() => {
+        try {
+          argocdConfigFromEnv({ ...env, ARGOCD_AUTH_TOKEN: TOKEN }, warn);
+        } catch (e) {
+          return e as ApplicationFailure;
+        }
+      })();
+      expect(err, env.ARGOCD_SERVER).toBeInstanceOf(ApplicationFailure);
+      expect(err!.type).toBe('InvalidConfig');
+      expect(err!.message).toMatch(/plain HTTP would send ARGOCD_AUTH_TOKEN unencrypted; it is allowed only for loopback or a host listed in ARGOCD_PLAINTEXT_HOSTS/);
+      mustNotLeak(err);
+    }
+    expect(warnings).toEqual([]);
+
+    const sim = argocdConfigFromEnv({ ARGOCD_SERVER: 'argocd-sim:8090', ARGOCD_PLAINTEXT: 'true', ARGOCD_PLAINTEXT_HOSTS: 'other, Argocd-Sim', ARGOCD_AUTH_TOKEN: TOKEN }, warn);
+    expect(sim.baseUrl).toBe('http://argocd-sim:8090');
+    expect(warnings).toEqual(['promenade: warning: talking to Argo CD at argocd-sim:8090 over plain HTTP (ARGOCD_PLAINTEXT_HOSTS); the token travels unencrypted']);
+    // Without ARGOCD_PLAINTEXT the same host is reached over TLS.
+    expect(argocdConfigFromEnv({ ARGOCD_SERVER: 'argocd-sim:8090', ARGOCD_PLAINTEXT_HOSTS: 'argocd-sim', ARGOCD_AUTH_TOKEN: TOKEN }, warn).baseUrl).toBe('https://argocd-sim:8090');
   });
 
   it('refuses a missing server or token, and credentials in the URL, as InvalidConfig without echoing the token', () => {
@@ -97,23 +143,6 @@ describe('ArgoCDClient over HTTP', () => {
       revision: OURS,
       infos: [{ name: 'promenade.promotion', value: 'p1' }],
     });
-  });
-
-  it('DELETE of the operation also sends exactly application/json (race 8)', async () => {
-    server.handle((req, res) => {
-      if (req.headers['content-type'] !== 'application/json') {
-        res.writeHead(415, { 'content-type': 'text/plain' });
-        res.end('Invalid content type');
-        return;
-      }
-      json(res, 200, {});
-    });
-    await client.terminateOperation('myapp-staging', { project: 'default' });
-    const [req] = server.requests;
-    expect(req!.method).toBe('DELETE');
-    expect(req!.path).toBe('/api/v1/applications/myapp-staging/operation');
-    expect(req!.headers['content-type']).toBe('application/json');
-    expect(req!.query.get('project')).toBe('default');
   });
 
   it('a 415 plain-text body becomes a readable error', async () => {
@@ -213,10 +242,57 @@ describe('ArgoCDClient over HTTP', () => {
     mustNotLeak(err);
   });
 
-  it('listApplications sends projects and copes with items: null', async () => {
-    server.handle((_req, res) => json(res, 200, { metadata: {}, items: null }));
-    expect(await client.listApplications({ projects: ['a', 'b'] })).toEqual([]);
-    expect(server.requests[0]!.query.getAll('projects')).toEqual(['a', 'b']);
+  it('an answer larger than the bound fails clearly, once, without being read to the end', async () => {
+    const bounded = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxResponseBytes: 64 * 1024 });
+    // Announced by Content-Length.
+    server.handle((_req, res) => json(res, 200, { ...app(), padding: 'x'.repeat(200 * 1024) }));
+    const announced = await bounded.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(announced).toBeInstanceOf(ArgoCDApiError);
+    expect(announced.message).toMatch(/^GET \/api\/v1\/applications\/web\?project=default: the answer is larger than 0\.1 MiB \(65536 bytes\)/);
+    expect(bounded.requests).toBe(1);
+
+    // Chunked, with no length: a server that would go on for ever (10 MiB here) is cut off at the bound.
+    let written = 0;
+    let closedEarly = false;
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => (closedEarly = !res.writableFinished));
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      res.write('{"padding":"');
+      while (written < 10 * 1024 * 1024 && !res.destroyed) {
+        if (!res.write(chunk)) await drainedOrClosed(res);
+        written += chunk.length;
+      }
+      res.end('"}');
+    });
+    const chunked = await bounded.sync('web', { project: 'default' }).catch((e) => e);
+    expect(chunked).toMatchObject({ argoMessage: 'response too large' });
+    expect(chunked.message).toMatch(/the answer is larger than 0\.1 MiB/);
+    expect(bounded.requests).toBe(2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closedEarly).toBe(true);
+    expect(written).toBeLessThan(10 * 1024 * 1024);
+    mustNotLeak(chunked);
+  });
+
+  it('a server that drips its answer is cut off by the request timeout', async () => {
+    const dripping = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 300 });
+    let drips = 0;
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{');
+      const timer = setInterval(() => {
+        drips++;
+        res.write(' ');
+      }, 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const err = await dripping.getApplication('web', { project: 'default' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ArgoCDApiError);
+    expect(err).toMatchObject({ status: undefined, transient: true });
+    expect(err.message).toMatch(/cannot reach Argo CD \(timeout/);
+    // The server really was sending all along: a timeout on the first byte would not prove the point.
+    expect(drips).toBeGreaterThan(0);
   });
 
   it('createApplication posts the app with upsert and the exact content type', async () => {
@@ -326,6 +402,46 @@ describe('watchApplication', () => {
     for await (const ev of client.watchApplication('a', { project: 'p', signal: ac.signal })) seen.push(ev.type);
     expect(seen).toEqual(['ADDED']);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a stream line longer than the bound fails the watch after the events before it', async () => {
+    const bounded = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxResponseBytes: 64 * 1024 });
+    let closedEarly = false;
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => (closedEarly = true));
+      res.write(line('ADDED', '1'));
+      // One line with no end: the bound, not the server, decides when reading stops.
+      res.write('{"result":{"type":"MODIFIED","application":{"padding":"');
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      for (let i = 0; i < 640 && !res.destroyed; i++) {
+        if (!res.write(chunk)) await drainedOrClosed(res);
+      }
+      res.end();
+    });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const ev of bounded.watchApplication('a', { project: 'p' })) seen.push(ev.type);
+    })().catch((e) => e);
+    expect(seen).toEqual(['ADDED']);
+    expect(err).toBeInstanceOf(ArgoCDApiError);
+    expect(err.message).toMatch(/a stream line is larger than 0\.1 MiB/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closedEarly).toBe(true);
+  });
+
+  it('keeps a multi-byte character that is split across chunks', async () => {
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const event = Buffer.from(JSON.stringify({ result: { type: 'ADDED', application: app({ healthMessage: 'Grüße ✓' }) } }) + '\n');
+      const cut = event.indexOf(Buffer.from('✓')) + 1;
+      res.write(event.subarray(0, cut));
+      await new Promise((r) => setTimeout(r, 20));
+      res.end(event.subarray(cut));
+    });
+    const events: ApplicationWatchEvent[] = [];
+    for await (const ev of client.watchApplication('a', { project: 'p' })) events.push(ev);
+    expect(events[0]!.application.status!.health!.message).toBe('Grüße ✓');
   });
 
   it('breaking out of the loop closes the connection', async () => {

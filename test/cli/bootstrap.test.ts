@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgoCDClient } from '../../src/argocd/client.js';
-import { startArgoCDSimulator, type Application, type ArgoCDSimulator } from '../../src/argocd-sim/index.js';
+import { startArgoCDSimulator, type ArgoCDSimulator } from '../../src/argocd-sim/index.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { argocdSessionToken } from '../../src/stack/seed-applications.js';
 import { freePort } from '../../src/stack/ports.js';
@@ -85,7 +85,7 @@ describe('promenade bootstrap', () => {
     await client.createApplication({
       metadata: { name: 'basket-dev', namespace: 'argocd' },
       spec: { project: 'default', source: { repoURL: other, path: 'elsewhere', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'dev' }, syncPolicy: { syncOptions: ['CreateNamespace=true'] } },
-    } as unknown as Application);
+    });
 
     const [layout, apps] = await Promise.all([
       runCli(['bootstrap', '--repo', repo, '--app', 'cart', '--argocd-server', sim.url], cliEnv),

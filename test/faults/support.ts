@@ -55,7 +55,7 @@ ${services.map((s) => `  ${s}: ${options.appEntries?.[s] ?? '{}'}`).join('\n')}
           syncPolicy: { ...(e.automated ? { automated: { prune: true, selfHeal: true } } : {}), syncOptions: ['CreateNamespace=true'] },
         },
       })),
-    ) as never,
+    ),
     beforeApplications: async (e) => {
       for (const app of services) {
         for (const { name } of environments) {

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { startArgoCDSimulator, type ArgoCDSimulator, type ArgoCDSimulatorOptions } from '../../src/argocd-sim/index.js';
-import type { Application } from '../../src/argocd-sim/index.js';
+import type { Application } from '../../src/argocd/types.js';
 import { startPromotion } from '../../src/client/start-promotion.js';
 import type { PromotionInput } from '../../src/config/promotion-input.js';
 import type { PromotionStatus } from '../../src/workflows/promotion-status.js';
@@ -121,12 +121,11 @@ export async function createPromotionEnvironment(options: PromotionEnvironmentOp
   await commitFile('promenade.yaml', options.pipeline ?? TEST_PIPELINE, 'Test pipeline');
   await options.beforeApplications?.({ root, git });
 
-  const applications = (
-    options.applications?.map((app) => ({ ...app, spec: { ...app.spec, source: { ...app.spec.source, repoURL: repositoryUrl } } })) ?? seedApplications(repositoryUrl)
-  ) as unknown as Application[];
+  const applications: Application[] =
+    options.applications?.map((app) => ({ ...app, spec: { ...app.spec, source: { ...app.spec.source, repoURL: repositoryUrl } } })) ?? seedApplications(repositoryUrl);
   const sim = await startArgoCDSimulator({ ...FAST_SIMULATOR, ...options.simulator });
   const argocdToken = await argocdSessionToken(sim.url, 'admin', 'admin');
-  await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token: argocdToken, insecure: false }), applications as never);
+  await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token: argocdToken, insecure: false }), applications);
 
   const address = options.temporalAddress ?? inject('temporalAddress');
   const connection = await Connection.connect({ address });

@@ -30,7 +30,7 @@ beforeAll(async () => {
         destination: { server: 'https://kubernetes.default.svc', namespace: 'dev' },
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
       },
-    })) as never,
+    })),
     beforeApplications: async (e) => {
       for (const app of APPS) {
         await mkdir(join(e.root, 'work', 'dev', app), { recursive: true });

@@ -1,6 +1,6 @@
 // The promotion end to end: real Temporal dev server, real git repositories, the Argo CD simulator.
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal, decideUpdate, rejectSignal } from '../../src/workflows/messages.js';
 import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
@@ -68,6 +68,14 @@ describe('promotion workflow', () => {
     expect(prodCommit.body).toMatch(/^Approved-by: alice \(looks good\)$/m);
     expect(prodCommit.body).toMatch(/^Approved-by: bob$/m);
     expect(prodCommit.body).toMatch(/^Promenade-Meta-ci-run: https:\/\/ci\.example\.com\/run\/42$/m);
+
+    // How the soak went is the verifyHealth activity's result, kept in the promotion's history.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyHealth');
+    const completed = events.find((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled?.eventId));
+    const soak = defaultPayloadConverter.fromPayload(completed!.activityTaskCompletedEventAttributes!.result!.payloads![0]!);
+    expect(soak).toMatchObject({ application: 'myapp-prod', revision: prodCommit.sha, finalHealth: 'Healthy', superseded: false });
+    expect((soak as { transitions: unknown[] }).transitions.length).toBeGreaterThan(0);
   });
 
   it('a rejection ends the promotion without touching prod', async () => {
