@@ -1,14 +1,11 @@
 // Finds the Temporal CLI (which carries the dev server) without downloading anything at run time:
 // $TEMPORAL_CLI, then `temporal` on PATH, then a build cached outside the checkout, then a fresh
 // `go install` into that cache. Fresh clones and CI share the cache, so the minutes-long build happens once.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { promenadeCacheDir } from '../cache-dir.js';
 import { findOnPath, isExecutable } from './executables.js';
-
-const run = promisify(execFile);
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -83,9 +80,4 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
   });
   if (!(await isExecutable(cached))) throw new Error(`go install finished but ${cached} is missing`);
   return cached;
-}
-
-export async function temporalCliVersion(path: string): Promise<string> {
-  const { stdout } = await run(path, ['--version']);
-  return stdout.trim();
 }
