@@ -72,6 +72,8 @@ describe('docker-compose.yml', () => {
     // Only the simulator's own worker sets plain HTTP, explicitly, for the simulator's name on the compose network.
     const plaintext = Object.entries(compose.services).filter(([, s]) => s.environment?.ARGOCD_PLAINTEXT && !s.environment.ARGOCD_PLAINTEXT.startsWith('${'));
     expect(plaintext.map(([name]) => name)).toEqual(['worker-sim']);
+    expect(workerSim.environment!.ARGOCD_PLAINTEXT_HOSTS).toBe('argocd-sim');
+    expect(worker.environment!.ARGOCD_PLAINTEXT_HOSTS).toBe('${ARGOCD_PLAINTEXT_HOSTS:-}');
   });
 
   it('the simulator profile runs the simulator and a worker pointed at it', () => {
@@ -83,8 +85,8 @@ describe('docker-compose.yml', () => {
     const env = resolved(workerSim.environment!, { ARGOCD_AUTH_TOKEN: 't' });
     expect(settingsFromEnv(env).argocd.baseUrl).toBe('http://argocd-sim:8090');
     // Everything else as the worker has it.
-    const { ARGOCD_SERVER: _server, ARGOCD_PLAINTEXT: _plain, ...rest } = workerSim.environment!;
-    const { ARGOCD_SERVER: _s, ARGOCD_PLAINTEXT: _p, ...workerRest } = worker.environment!;
+    const { ARGOCD_SERVER: _server, ARGOCD_PLAINTEXT: _plain, ARGOCD_PLAINTEXT_HOSTS: _hosts, ...rest } = workerSim.environment!;
+    const { ARGOCD_SERVER: _s, ARGOCD_PLAINTEXT: _p, ARGOCD_PLAINTEXT_HOSTS: _h, ...workerRest } = worker.environment!;
     expect(rest).toEqual(workerRest);
   });
 
