@@ -101,7 +101,7 @@ export interface SyncAndWaitResult {
   /** HTTP requests this call made (stream connections included). */
   requests: number;
   /**
-   * The branch moved past our revision: either after our sync (race 6, our revision was deployed and
+   * The branch moved past our revision: either after our sync (docs/argocd-races.md#branch-moved-on: our revision was deployed and
    * Healthy) or before auto-sync could deploy it (a later head containing it was deployed instead).
    */
   superseded: boolean;
@@ -313,7 +313,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             resume.syncRequests++;
             progress(d, true);
             try {
-              // Auto-sync apps refuse a revision other than targetRevision (race 6): sync the branch head.
+              // Auto-sync apps refuse a revision other than targetRevision: sync the branch head
+              // (docs/argocd-races.md#branch-moved-on).
               const answer = await client.sync(application, {
                 project,
                 revision: autoSync ? undefined : revision,
@@ -331,7 +332,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             } catch (err) {
               if (signal?.aborted) throw abortError(signal);
               if (err instanceof ArgoCDApiError && err.operationInProgress) {
-                // Race 2: someone else's operation (often auto-sync) got there first; the stream shows it.
+                // Someone else's operation (often auto-sync) got there first; the stream shows it
+                // (docs/argocd-races.md#another-operation-in-progress).
                 resume.syncRequests--;
               } else if (err instanceof ArgoCDApiError && err.status === 400 && /auto-sync currently set to/i.test(err.argoMessage)) {
                 autoSync = true;

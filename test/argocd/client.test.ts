@@ -110,7 +110,7 @@ describe('ArgoCDClient over HTTP', () => {
     await server.close();
   });
 
-  it('GET sends the bearer token, project (race 7) and refresh, and no content type', async () => {
+  it('#missing-looks-forbidden, #exact-content-type: GET sends the bearer token, project and refresh, and no content type', async () => {
     server.handle((_req, res) => json(res, 200, app()));
     const a = await client.getApplication('myapp-staging', { project: 'default', refresh: 'normal' });
     expect(a.metadata.name).toBe('myapp-staging');
@@ -124,7 +124,7 @@ describe('ArgoCDClient over HTTP', () => {
     expect(client.requests).toBe(1);
   });
 
-  it('POST sync sends exactly application/json and the revision, infos and project', async () => {
+  it('#exact-content-type: POST sync sends exactly application/json and the revision, infos and project', async () => {
     server.handle((_req, res) => json(res, 200, app({ operation: { sync: { revision: OURS } } })));
     await client.sync('myapp-staging', {
       project: 'default',
@@ -145,7 +145,7 @@ describe('ArgoCDClient over HTTP', () => {
     });
   });
 
-  it('a 415 plain-text body becomes a readable error', async () => {
+  it('#exact-content-type: a 415 plain-text body becomes a readable error', async () => {
     server.handle((_req, res) => {
       res.writeHead(415, { 'content-type': 'text/plain' });
       res.end('Invalid content type');
@@ -307,7 +307,7 @@ describe('ArgoCDClient over HTTP', () => {
   });
 });
 
-describe('watchApplication', () => {
+describe('#silent-resumable-stream: watchApplication', () => {
   let server: TestServer;
   let client: ArgoCDClient;
 
