@@ -276,7 +276,7 @@ describe('ArgoCDClient over HTTP', () => {
   });
 
   it('a server that drips its answer is cut off by the request timeout', async () => {
-    const dripping = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 300 });
+    const dripping = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 1_000 });
     let drips = 0;
     server.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
