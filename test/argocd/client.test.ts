@@ -8,6 +8,11 @@ import { argoError, json, startTestServer, type TestServer } from './http-server
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9tZW5hZGUifQ.c2VjcmV0LXNpZ25hdHVyZQ';
 
+/** Polls `condition` for up to 5 s: for what the server sees a moment after the client has moved on. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Waits until the client reads on, or goes away; removes its listeners either way. */
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -253,7 +258,7 @@ describe('ArgoCDClient over HTTP', () => {
 
     // Chunked, with no length: a server that would go on for ever (10 MiB here) is cut off at the bound.
     let written = 0;
-    let closedEarly = false;
+    let closedEarly: boolean | undefined;
     server.handle(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.on('close', () => (closedEarly = !res.writableFinished));
@@ -269,7 +274,7 @@ describe('ArgoCDClient over HTTP', () => {
     expect(chunked).toMatchObject({ argoMessage: 'response too large' });
     expect(chunked.message).toMatch(/the answer is larger than 0\.1 MiB/);
     expect(bounded.requests).toBe(2);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => closedEarly !== undefined);
     expect(closedEarly).toBe(true);
     expect(written).toBeLessThan(10 * 1024 * 1024);
     mustNotLeak(chunked);
@@ -426,7 +431,7 @@ describe('#silent-resumable-stream: watchApplication', () => {
     expect(seen).toEqual(['ADDED']);
     expect(err).toBeInstanceOf(ArgoCDApiError);
     expect(err.message).toMatch(/a stream line is larger than 0\.1 MiB/);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => closedEarly);
     expect(closedEarly).toBe(true);
   });
 
