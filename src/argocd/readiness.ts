@@ -8,12 +8,12 @@
 // An operation of ours for another revision (an earlier sync of the same promotion, a rollback) is not ours.
 // `startedAfter`, when given, also rejects operation states that started before the stage began.
 //
-// The branch moved on after our sync (docs/argocd-races.md#branch-moved-on): `status.sync.revision` then names the newer commit and the
-// app is OutOfSync, yet the live objects are still the ones our operation applied. Our revision counts as
-// deployed when our operation's syncResult.revision is ours, it Succeeded, the app was reconciled after it,
-// and health is Healthy: health is computed from live objects, which are ours until someone syncs again.
-// The result says `superseded: true` so the caller can tell. If someone else's operation already replaced
-// ours, we can no longer prove anything about our revision and we report need-sync.
+// The branch moved on after our sync (docs/argocd-races.md#branch-moved-on): `status.sync.revision` then
+// names the newer commit and the app is OutOfSync, yet the live objects are still the ones our operation
+// applied. Our revision counts as deployed when our operation's syncResult.revision is ours, it Succeeded,
+// the app was reconciled after it, and health is Healthy: health is computed from live objects, which are ours
+// until someone syncs again. The result says `superseded: true` so the caller can tell. If someone else's
+// operation already replaced ours, we can no longer prove anything about our revision and we report need-sync.
 import type { Application, ApplicationCondition, Operation, OperationState } from './types.js';
 
 export const INFO_PROMOTION = 'promenade.promotion';

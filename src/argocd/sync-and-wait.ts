@@ -101,8 +101,9 @@ export interface SyncAndWaitResult {
   /** HTTP requests this call made (stream connections included). */
   requests: number;
   /**
-   * The branch moved past our revision: either after our sync (docs/argocd-races.md#branch-moved-on: our revision was deployed and
-   * Healthy) or before auto-sync could deploy it (a later head containing it was deployed instead).
+   * The branch moved past our revision: either after our sync (our revision was deployed and Healthy) or
+   * before auto-sync could deploy it (a later head containing it was deployed instead). See
+   * docs/argocd-races.md#branch-moved-on.
    */
   superseded: boolean;
   /** The revision whose deployment ended the wait: ours, or the later head on an auto-sync app. */
