@@ -20,10 +20,6 @@ export function presentApplication(app: Application): Application {
   return JSON.parse(JSON.stringify(out, omitEmptyStrings)) as Application;
 }
 
-export function applicationJSON(app: Application): string {
-  return JSON.stringify(presentApplication(app));
-}
-
 function omitEmptyStrings(_key: string, value: unknown): unknown {
   return value === '' ? undefined : value;
 }

@@ -157,5 +157,3 @@ export interface Manifest {
   metadata: { name: string; namespace?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
-
-export const NO_CLUSTER = 'https://kubernetes.default.svc';

@@ -1,5 +1,5 @@
 // Pure decision: given one Application as Argo CD reports it, how far is OUR revision along?
-// Every rule here answers one of the races in argocd-api.md; the tests name them.
+// Every rule here answers one of the races in docs/argocd-races.md; the tests name its headings.
 //
 // What counts as "our operation":
 //  - a sync carrying our `promenade.promotion` info whose revision is ours (a sync we requested), or
@@ -8,12 +8,12 @@
 // An operation of ours for another revision (an earlier sync of the same promotion, a rollback) is not ours.
 // `startedAfter`, when given, also rejects operation states that started before the stage began.
 //
-// Race 6 (the branch moved on after our sync): `status.sync.revision` then names the newer commit and the
-// app is OutOfSync, yet the live objects are still the ones our operation applied. Our revision counts as
-// deployed when our operation's syncResult.revision is ours, it Succeeded, the app was reconciled after it,
-// and health is Healthy: health is computed from live objects, which are ours until someone syncs again.
-// The result says `superseded: true` so the caller can tell. If someone else's operation already replaced
-// ours, we can no longer prove anything about our revision and we report need-sync.
+// The branch moved on after our sync (docs/argocd-races.md#branch-moved-on): `status.sync.revision` then
+// names the newer commit and the app is OutOfSync, yet the live objects are still the ones our operation
+// applied. Our revision counts as deployed when our operation's syncResult.revision is ours, it Succeeded,
+// the app was reconciled after it, and health is Healthy: health is computed from live objects, which are ours
+// until someone syncs again. The result says `superseded: true` so the caller can tell. If someone else's
+// operation already replaced ours, we can no longer prove anything about our revision and we report need-sync.
 import type { Application, ApplicationCondition, Operation, OperationState } from './types.js';
 
 export const INFO_PROMOTION = 'promenade.promotion';
@@ -44,7 +44,7 @@ export type Readiness =
       syncStatus: string;
       operationStartedAt?: string;
       finishedAt?: string;
-      /** The branch moved past our revision after our sync (race 6). */
+      /** The branch moved past our revision after our sync (docs/argocd-races.md#branch-moved-on). */
       superseded: boolean;
     }
   | { kind: 'degraded'; message: string }
@@ -157,8 +157,9 @@ export function decideReadiness(app: Application, exp: Expectation): Readiness {
   // narrowed copy for the branches where ourState holds
   const mine = state as OperationState;
 
-  // Races 1-3: `operation` is set from the moment a sync is accepted until it is final, including
-  // a failed attempt waiting for its retry (phase Running with finishedAt set).
+  // `operation` is set from the moment a sync is accepted until it is final, including a failed attempt waiting
+  // for its retry (phase Running with finishedAt set). See docs/argocd-races.md#accepted-is-not-started,
+  // #another-operation-in-progress and #retrying-is-not-final.
   if (app.operation) {
     if (!isOurOperation(app.operation, ourState ? state : undefined, exp)) {
       return { kind: 'foreign-operation', reason: `operation by ${who(app.operation)} to ${short(app.operation.sync?.revision)} in progress` };
@@ -176,7 +177,7 @@ export function decideReadiness(app: Application, exp: Expectation): Readiness {
     if (!FINAL_PHASES.has(state.phase ?? '')) {
       return { kind: 'foreign-operation', reason: `operation by ${who(state.operation)} is ${state.phase ?? 'pending'}` };
     }
-    // Race 5: whatever ran last was not our operation (or ours was replaced).
+    // Whatever ran last was not our operation, or ours was replaced: docs/argocd-races.md#someone-elses-operation.
     return { kind: 'need-sync', reason: `last operation (${state.phase} by ${who(state.operation)} to ${short(state.syncResult?.revision ?? state.operation?.sync?.revision)}) is not ours` };
   }
 
@@ -185,7 +186,8 @@ export function decideReadiness(app: Application, exp: Expectation): Readiness {
   }
   if (state.phase !== 'Succeeded') return { kind: 'sync-failed', message: syncFailedMessage(state) };
 
-  // Race 4: Succeeded only says the last wave was applied; status counts once reconciled after it.
+  // Succeeded only says the last wave was applied; status counts once reconciled after it
+  // (docs/argocd-races.md#stale-reconcile).
   const finishedAt = state.finishedAt ? Date.parse(state.finishedAt) : undefined;
   const reconciledAt = st.reconciledAt ? Date.parse(st.reconciledAt) : undefined;
   if (finishedAt === undefined) return { kind: 'waiting', reason: 'our sync Succeeded but has no finishedAt yet' };

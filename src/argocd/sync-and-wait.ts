@@ -101,8 +101,9 @@ export interface SyncAndWaitResult {
   /** HTTP requests this call made (stream connections included). */
   requests: number;
   /**
-   * The branch moved past our revision: either after our sync (race 6, our revision was deployed and
-   * Healthy) or before auto-sync could deploy it (a later head containing it was deployed instead).
+   * The branch moved past our revision: either after our sync (our revision was deployed and Healthy) or
+   * before auto-sync could deploy it (a later head containing it was deployed instead). See
+   * docs/argocd-races.md#branch-moved-on.
    */
   superseded: boolean;
   /** The revision whose deployment ended the wait: ours, or the later head on an auto-sync app. */
@@ -313,7 +314,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             resume.syncRequests++;
             progress(d, true);
             try {
-              // Auto-sync apps refuse a revision other than targetRevision (race 6): sync the branch head.
+              // Auto-sync apps refuse a revision other than targetRevision: sync the branch head
+              // (docs/argocd-races.md#branch-moved-on).
               const answer = await client.sync(application, {
                 project,
                 revision: autoSync ? undefined : revision,
@@ -331,7 +333,8 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
             } catch (err) {
               if (signal?.aborted) throw abortError(signal);
               if (err instanceof ArgoCDApiError && err.operationInProgress) {
-                // Race 2: someone else's operation (often auto-sync) got there first; the stream shows it.
+                // Someone else's operation (often auto-sync) got there first; the stream shows it
+                // (docs/argocd-races.md#another-operation-in-progress).
                 resume.syncRequests--;
               } else if (err instanceof ArgoCDApiError && err.status === 400 && /auto-sync currently set to/i.test(err.argoMessage)) {
                 autoSync = true;

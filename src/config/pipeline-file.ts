@@ -33,7 +33,7 @@ import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as Ya
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppPipeline, ApprovalPolicy, EnvironmentConfig, ImageSetter, PipelineFile, RollbackScope } from './pipeline.js';
 import { redactUrlCredentials } from './repository-url.js';
-import { CONTROL_CHARACTERS, isNameLabel, MAX_NAME_LENGTH } from './text-rules.js';
+import { CONTROL_CHARACTERS, isNameLabel, MAX_NAME_LENGTH, quoteValue } from './text-rules.js';
 
 /**
  * Every default in one place. Production is taken to be the last environment of a pipeline: it is the one gated by
@@ -324,7 +324,7 @@ class Problems {
   readonly list: string[] = [];
 
   line(path: string, value: unknown, explanation: string): string {
-    return `${PIPELINE_FILE_NAME}: ${path}: ${value === undefined ? '' : `${show(value)} `}${explanation}`;
+    return `${PIPELINE_FILE_NAME}: ${path}: ${value === undefined ? '' : `${quoteValue(value)} `}${explanation}`;
   }
   add(path: string, value: unknown, explanation: string): void {
     this.list.push(this.line(path, value, explanation));
@@ -432,14 +432,4 @@ function stringOr(value: unknown, fallback: string): string {
 
 function isMapping(value: unknown): value is Mapping {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
-}
-
-function show(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ImageReferenceError, parseImageReference } from './image-reference.js';
 import { redactUrlCredentials, repositoryUrlProblem } from './repository-url.js';
-import { CONTROL_CHARACTERS, DNS_LABEL, MAX_NAME_LENGTH } from './text-rules.js';
+import { CONTROL_CHARACTERS, DNS_LABEL, MAX_NAME_LENGTH, quoteValue } from './text-rules.js';
 
 export class InvalidInputError extends ApplicationFailure {
   constructor(
@@ -89,14 +89,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function show(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value.length > 300 ? `${value.slice(0, 300)}...` : value);
-  try {
-    const json = JSON.stringify(value);
-    return json === undefined ? String(value) : json.length > 300 ? `${json.slice(0, 300)}...` : json;
-  } catch {
-    return String(value);
-  }
+  return quoteValue(value, 300);
 }
 
 export interface PromotionInput {

@@ -9,6 +9,18 @@ export function hasWhitespaceOrControl(text: string): boolean {
   return /\s/.test(text) || CONTROL_CHARACTERS.test(text);
 }
 
+/** A refused value as error messages quote it: JSON (strings in quotes), cut to `max` characters with "...". */
+export function quoteValue(value: unknown, max = 120): string {
+  let text: string;
+  try {
+    // A huge string is cut before it is escaped, not after.
+    text = typeof value === 'string' ? JSON.stringify(value.slice(0, max)) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /** A DNS-1123 label (Kubernetes namespaces, app and environment names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvents, deployment, settled, sleep, startLab } from './seed-lab.js';
 
 /** Polls the app until `check` holds and returns the matching snapshot. */
+// Each case is a heading of docs/argocd-races.md: the simulator must show the moment the client is built to survive.
 describe('the races a client must survive', () => {
   let lab: Awaited<ReturnType<typeof startLab>>;
   beforeAll(async () => {
@@ -10,7 +11,7 @@ describe('the races a client must survive', () => {
   });
   afterAll(() => lab.close());
 
-  it('1: an accepted sync has operation set and no operationState until the controller starts it', async () => {
+  it('#accepted-is-not-started: an accepted sync has operation set and no operationState until the controller starts it', async () => {
     const { client } = lab;
     // A held controller makes "accepted, not started" observable however loaded the machine is;
     // unheld, the window is operationDelayMs long.
@@ -34,7 +35,7 @@ describe('the races a client must survive', () => {
     await client.waitSyncedHealthy('myapp-staging');
   });
 
-  it('2 + 5: someone else\'s operation blocks mine (400 code 9) and replaces operationState', async () => {
+  it('#another-operation-in-progress, #someone-elses-operation: someone else\'s operation blocks mine (400 code 9) and replaces operationState', async () => {
     const { client, sim } = lab;
     const mine = (await client.app('myapp-staging')).body.status.operationState;
     expect(mine.operation.info).toEqual([{ name: 'promotion', value: 'p1' }]);
@@ -52,7 +53,7 @@ describe('the races a client must survive', () => {
     expect(done.status.operationState.phase).toBe('Succeeded');
   });
 
-  it('3: a failed attempt waiting to retry is Running with finishedAt set', async () => {
+  it('#retrying-is-not-final: a failed attempt waiting to retry is Running with finishedAt set', async () => {
     const { client, sim } = lab;
     sim.faults.failNextSyncs('myapp-prod', 2, 'simulated apply failure');
     const r = await client.sync('myapp-prod', { retryStrategy: { limit: 3, backoff: { duration: '400ms', factor: 1 } } });
@@ -78,7 +79,7 @@ describe('the races a client must survive', () => {
     expect(failed.status.operationState.message).toBe('simulated apply failure');
   });
 
-  it('4: Succeeded comes before the rollout and before status is reconciled', async () => {
+  it('#stale-reconcile: Succeeded comes before the rollout and before status is reconciled', async () => {
     const { client, repo, sim } = lab;
     await client.waitFor('myapp-prod', (a) => settled(a) && a.status.health.status === 'Healthy', 8000);
     repo.write('prod/myapp/deployment.yaml', deployment('prod', 3, 'nginx:1.25'));
@@ -111,7 +112,7 @@ describe('the races a client must survive', () => {
     ]);
   });
 
-  it('6: sync.revision follows the branch, not what is deployed', async () => {
+  it('#branch-moved-on: sync.revision follows the branch, not what is deployed', async () => {
     const { client, repo } = lab;
     const deployed = (await client.app('myapp-prod')).body.status.operationState.syncResult.revision;
     repo.write('prod/myapp/deployment.yaml', deployment('prod', 3, 'nginx:1.26'));

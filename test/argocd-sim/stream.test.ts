@@ -59,7 +59,7 @@ async function watch(url: string, token: string | undefined, headers: Record<str
   };
 }
 
-describe('GET /api/v1/stream/applications', () => {
+describe('#silent-resumable-stream: GET /api/v1/stream/applications', () => {
   let lab: Awaited<ReturnType<typeof startLab>>;
   const open: Watch[] = [];
   const stream = async (query: string, headers: Record<string, string> = {}, token: string | undefined = lab.client.token) => {

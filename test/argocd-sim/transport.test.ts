@@ -22,7 +22,7 @@ describe('transport, auth and error rules', () => {
   });
   afterAll(() => lab.close());
 
-  it('refuses writes without the exact Content-Type, DELETE included (415, plain text)', async () => {
+  it('#exact-content-type: refuses writes without the exact Content-Type, DELETE included (415, plain text)', async () => {
     const c = lab.client;
     for (const [method, path] of [
       ['POST', '/api/v1/applications/myapp-staging/sync'],
@@ -57,7 +57,7 @@ describe('transport, auth and error rules', () => {
     expect(JSON.parse(Buffer.from(claims!, 'base64url').toString())).toMatchObject({ iss: 'argocd', sub: 'admin:login' });
   });
 
-  it('makes a missing app look forbidden unless project is sent (race 7)', async () => {
+  it('#missing-looks-forbidden: makes a missing app look forbidden unless project is sent', async () => {
     const c = lab.client;
     let r = await c.app('nope');
     expect([r.status, r.body]).toEqual([403, { error: 'permission denied', code: 7, message: 'permission denied' }]);

@@ -8,6 +8,11 @@ import { argoError, json, startTestServer, type TestServer } from './http-server
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9tZW5hZGUifQ.c2VjcmV0LXNpZ25hdHVyZQ';
 
+/** Polls `condition` for up to 5 s: for what the server sees a moment after the client has moved on. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Waits until the client reads on, or goes away; removes its listeners either way. */
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -110,7 +115,7 @@ describe('ArgoCDClient over HTTP', () => {
     await server.close();
   });
 
-  it('GET sends the bearer token, project (race 7) and refresh, and no content type', async () => {
+  it('#missing-looks-forbidden, #exact-content-type: GET sends the bearer token, project and refresh, and no content type', async () => {
     server.handle((_req, res) => json(res, 200, app()));
     const a = await client.getApplication('myapp-staging', { project: 'default', refresh: 'normal' });
     expect(a.metadata.name).toBe('myapp-staging');
@@ -124,7 +129,7 @@ describe('ArgoCDClient over HTTP', () => {
     expect(client.requests).toBe(1);
   });
 
-  it('POST sync sends exactly application/json and the revision, infos and project', async () => {
+  it('#exact-content-type: POST sync sends exactly application/json and the revision, infos and project', async () => {
     server.handle((_req, res) => json(res, 200, app({ operation: { sync: { revision: OURS } } })));
     await client.sync('myapp-staging', {
       project: 'default',
@@ -145,7 +150,7 @@ describe('ArgoCDClient over HTTP', () => {
     });
   });
 
-  it('a 415 plain-text body becomes a readable error', async () => {
+  it('#exact-content-type: a 415 plain-text body becomes a readable error', async () => {
     server.handle((_req, res) => {
       res.writeHead(415, { 'content-type': 'text/plain' });
       res.end('Invalid content type');
@@ -253,7 +258,7 @@ describe('ArgoCDClient over HTTP', () => {
 
     // Chunked, with no length: a server that would go on for ever (10 MiB here) is cut off at the bound.
     let written = 0;
-    let closedEarly = false;
+    let closedEarly: boolean | undefined;
     server.handle(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.on('close', () => (closedEarly = !res.writableFinished));
@@ -269,14 +274,14 @@ describe('ArgoCDClient over HTTP', () => {
     expect(chunked).toMatchObject({ argoMessage: 'response too large' });
     expect(chunked.message).toMatch(/the answer is larger than 0\.1 MiB/);
     expect(bounded.requests).toBe(2);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => closedEarly !== undefined);
     expect(closedEarly).toBe(true);
     expect(written).toBeLessThan(10 * 1024 * 1024);
     mustNotLeak(chunked);
   });
 
   it('a server that drips its answer is cut off by the request timeout', async () => {
-    const dripping = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 300 });
+    const dripping = new ArgoCDClient({ baseUrl: server.url, token: TOKEN, insecure: false, maxTries: 1, requestTimeoutMs: 1_000 });
     let drips = 0;
     server.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -307,7 +312,7 @@ describe('ArgoCDClient over HTTP', () => {
   });
 });
 
-describe('watchApplication', () => {
+describe('#silent-resumable-stream: watchApplication', () => {
   let server: TestServer;
   let client: ArgoCDClient;
 
@@ -426,7 +431,7 @@ describe('watchApplication', () => {
     expect(seen).toEqual(['ADDED']);
     expect(err).toBeInstanceOf(ArgoCDApiError);
     expect(err.message).toMatch(/a stream line is larger than 0\.1 MiB/);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => closedEarly);
     expect(closedEarly).toBe(true);
   });
 

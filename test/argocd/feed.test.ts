@@ -6,7 +6,7 @@ import { ApplicationFeed, DEFAULT_RECONNECT, nextReconnect } from '../../src/arg
 import { app } from './fixtures.js';
 import { startTestServer, type TestServer } from './http-server.js';
 
-describe('nextReconnect', () => {
+describe('#silent-resumable-stream: nextReconnect', () => {
   it('doubles for each short-lived connection in a row, up to the cap', () => {
     let shortLived = 0;
     const delays: number[] = [];
@@ -26,7 +26,7 @@ describe('nextReconnect', () => {
   });
 });
 
-describe('ApplicationFeed against a proxy that closes each stream after one event', () => {
+describe('#silent-resumable-stream: ApplicationFeed against a proxy that closes each stream after one event', () => {
   let server: TestServer | undefined;
   afterEach(async () => {
     await server?.close();

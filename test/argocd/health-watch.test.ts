@@ -108,7 +108,7 @@ describe('watchHealth', () => {
     expect(s.finalSync).toBe('OutOfSync');
   });
 
-  it('another revision being deployed ends the soak early as superseded', async () => {
+  it('#branch-moved-on: another revision being deployed ends the soak early as superseded', async () => {
     const { argo, client, input } = await setup();
     setTimeout(() => argo.begin({ sync: { revision: NEWER }, initiatedBy: { automated: true } }), 100);
     const started = Date.now();
@@ -124,13 +124,13 @@ describe('watchHealth', () => {
     expect(s.superseded).toBe(false);
   });
 
-  it('a wrong project fails at once as ArgoCDAccessDenied', async () => {
+  it('#missing-looks-forbidden: a wrong project fails at once as ArgoCDAccessDenied', async () => {
     const { client, input } = await setup();
     const f = await failureOf(watchHealth(client, input({ project: 'nope' })));
     expect(f.type).toBe('ArgoCDAccessDenied');
   });
 
-  it('polls slowly when the stream is silent, and still sees Degraded', async () => {
+  it('#silent-resumable-stream: polls slowly when the stream is silent, and still sees Degraded', async () => {
     const { argo, client, input } = await setup();
     argo.onStream = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -27,7 +27,7 @@ describe('decideReadiness: before anyone syncs our revision', () => {
   });
 });
 
-describe('race 1: accepted is not started', () => {
+describe('#accepted-is-not-started', () => {
   it('operation set and operationState absent right after our sync is waiting, not need-sync', () => {
     const d = decideReadiness(app({ operation: ourOperation(), sync: 'OutOfSync', syncRevision: OURS }), exp);
     expect(d).toMatchObject({ kind: 'waiting' });
@@ -40,7 +40,7 @@ describe('race 1: accepted is not started', () => {
   });
 });
 
-describe('race 2: another operation is in progress', () => {
+describe('#another-operation-in-progress', () => {
   it('a user sync in progress is a foreign operation', () => {
     const a = app({ operation: userOperation(OLD), operationState: opState(userOperation(OLD), 'Running') });
     expect(decideReadiness(a, exp)).toMatchObject({ kind: 'foreign-operation' });
@@ -64,7 +64,7 @@ describe('race 2: another operation is in progress', () => {
   });
 });
 
-describe('race 3: only Succeeded, Failed and Error are final', () => {
+describe('#retrying-is-not-final: only Succeeded, Failed and Error are final', () => {
   it('Running with finishedAt set is a retry pending, not a failure', () => {
     const a = app({
       operation: ourOperation(),
@@ -100,7 +100,7 @@ describe('race 3: only Succeeded, Failed and Error are final', () => {
   });
 });
 
-describe('race 4: Succeeded is not healthy; trust status once reconciledAt >= finishedAt', () => {
+describe('#stale-reconcile: Succeeded is not healthy; trust status once reconciledAt >= finishedAt', () => {
   const done = (extra: Parameters<typeof app>[0] = {}) =>
     app({ operationState: opState(ourOperation(), 'Succeeded'), syncRevision: OURS, ...extra });
 
@@ -155,7 +155,7 @@ describe('race 4: Succeeded is not healthy; trust status once reconciledAt >= fi
   });
 });
 
-describe('race 5: check the operation is ours', () => {
+describe('#someone-elses-operation: check the operation is ours', () => {
   it('our Succeeded operation replaced by a later user operation: need-sync again', () => {
     const a = app({ operationState: opState(userOperation(OURS), 'Succeeded'), syncRevision: OURS });
     expect(decideReadiness(a, exp).kind).toBe('need-sync');
@@ -188,7 +188,7 @@ describe('race 5: check the operation is ours', () => {
   });
 });
 
-describe('race 6: sync.revision moves with the branch', () => {
+describe('#branch-moved-on: sync.revision moves with the branch', () => {
   it('someone pushed after our successful sync: deployed and Healthy counts, flagged superseded', () => {
     const a = app({ operationState: opState(ourOperation(), 'Succeeded'), syncRevision: NEWER, sync: 'OutOfSync' });
     const d = decideReadiness(a, exp);

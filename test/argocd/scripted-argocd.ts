@@ -19,7 +19,7 @@ export interface ScriptOptions {
   healthAfter?: (revision: string) => { status: string; message?: string };
   /** Sync outcome per revision. */
   syncOutcome?: (revision: string) => 'Succeeded' | 'Failed';
-  /** The controller's refresh after an operation (race 4); off = only a hard refresh brings status up to date. */
+  /** The controller's refresh after an operation (docs/argocd-races.md#stale-reconcile); off = only a hard refresh brings status up to date. */
   reconcileAfterSync?: boolean;
   /** The controller never starts auto-sync on its own. */
   autoSyncStalled?: boolean;

@@ -190,7 +190,7 @@ describe('syncAndWait against the simulator', () => {
     expect(r.health).toBe('Healthy');
   });
 
-  it("race 2: waits out someone else's operation, then syncs ours", async () => {
+  it("#another-operation-in-progress: waits out someone else's operation, then syncs ours", async () => {
     const sha = promote('prod', 'nginx:1.22');
     await sim.faults.startForeignOperation({ app: 'myapp-prod', username: 'alice', holdMs: 800, revision: 'main' });
     const r = await syncAndWait(client, input('prod', sha));
@@ -199,7 +199,7 @@ describe('syncAndWait against the simulator', () => {
     expect(r.requests).toBeLessThanOrEqual(10);
   });
 
-  it('race 3: a failed auto-sync attempt waiting for its retry is waited out, not reported as a failure', async () => {
+  it('#retrying-is-not-final: a failed auto-sync attempt waiting for its retry is waited out, not reported as a failure', async () => {
     sim.faults.failNextSyncs('myapp-dev', 1, 'one or more objects failed to apply, reason: etcdserver: request timed out');
     const sha = promote('dev', 'nginx:1.23');
     const reasons: string[] = [];
@@ -234,7 +234,7 @@ describe('syncAndWait against the simulator', () => {
     expect(ours).toHaveLength(1);
   });
 
-  it('race 6 on auto-sync: a second push lands before ours deploys; the later head supersedes ours, proven by git', async () => {
+  it('#branch-moved-on: on auto-sync, a second push lands before ours deploys; the later head supersedes ours, proven by git', async () => {
     const first = promote('dev', 'nginx:1.25');
     const second = promote('dev', 'nginx:1.26');
     const isAncestor = async (head: string, rev: string) => {
@@ -250,7 +250,7 @@ describe('syncAndWait against the simulator', () => {
     expect(liveImages('dev')).toEqual(['nginx:1.26']);
   });
 
-  it('a wrong project is a terminal ArgoCDAccessDenied, not a hang (race 7)', async () => {
+  it('#missing-looks-forbidden: a wrong project is a terminal ArgoCDAccessDenied, not a hang', async () => {
     const f = await failureOf(syncAndWait(client, input('staging', git(work, 'rev-parse', 'HEAD'), { project: 'payments' })));
     expect(f.type).toBe('ArgoCDAccessDenied');
     expect(f.message).toMatch(/myapp-staging/);

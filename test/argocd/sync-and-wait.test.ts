@@ -79,7 +79,7 @@ describe('syncAndWait, manual app', () => {
     expect(progress.at(-1)!.decision).toBe('ready');
   });
 
-  it('race 2: a foreign operation grabs the app as we sync; we wait it out on the stream and sync again', async () => {
+  it('#another-operation-in-progress: a foreign operation grabs the app as we sync; we wait it out on the stream and sync again', async () => {
     const { argo, client, input } = await setup();
     let first = true;
     argo.onSync = (_req, res) => {
@@ -95,7 +95,7 @@ describe('syncAndWait, manual app', () => {
     expect(result.requests).toBeLessThanOrEqual(10);
   });
 
-  it('race 4: no refresh after our sync -> one hard refresh, then ready', async () => {
+  it('#stale-reconcile: no refresh after our sync -> one hard refresh, then ready', async () => {
     const { argo, client, input } = await setup({ reconcileAfterSync: false });
     // A hard refresh reconciles; health then settles as the controller would.
     const orig = argo.reconcile.bind(argo);
@@ -137,7 +137,7 @@ describe('syncAndWait, manual app', () => {
     expect(f.message).toMatch(/within 1s: health is Progressing: Waiting for rollout; last state: .*health=Progressing/);
   });
 
-  it('a missing app (404 thanks to project, race 7) is terminal ArgoCDAccessDenied', async () => {
+  it('#missing-looks-forbidden: a missing app (404 thanks to project) is terminal ArgoCDAccessDenied', async () => {
     const { client, input } = await setup();
     const f = await failureOf(syncAndWait(client, input({ application: 'nope' })));
     expect(f.type).toBe('ArgoCDAccessDenied');
@@ -158,7 +158,7 @@ describe('syncAndWait, manual app', () => {
     expect(argo.requestsTo('POST', '/sync')).toHaveLength(0);
   });
 
-  it('survives a stream that ends: reconnects with the last resourceVersion', async () => {
+  it('#silent-resumable-stream: survives a stream that ends: reconnects with the last resourceVersion', async () => {
     const { argo, client, input } = await setup({ stepMs: 250 });
     argo.onStream = (_req, res, n) => {
       if (n !== 1) return false;
@@ -173,7 +173,7 @@ describe('syncAndWait, manual app', () => {
     expect(streams[1]!.query.get('resourceVersion')).toMatch(/^\d+$/);
   });
 
-  it('falls back to a slow GET when the stream stays silent', async () => {
+  it('#silent-resumable-stream: falls back to a slow GET when the stream stays silent', async () => {
     const { argo, client, input } = await setup();
     argo.onStream = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -203,7 +203,7 @@ describe('syncAndWait, auto-sync app', () => {
     expect(result.requests).toBeLessThanOrEqual(10);
   });
 
-  it('syncs to targetRevision (no explicit SHA, race 6) when auto-sync does nothing within the grace', async () => {
+  it('#branch-moved-on: syncs to targetRevision (no explicit SHA) when auto-sync does nothing within the grace', async () => {
     const { argo, client, input } = await setup({ automated: true, autoSyncStalled: true });
     const started = Date.now();
     const result = await syncAndWait(client, input());
@@ -214,7 +214,7 @@ describe('syncAndWait, auto-sync app', () => {
     expect(JSON.parse(syncs[0]!.body).revision).toBeUndefined();
   });
 
-  it('switches to auto-sync behaviour when Argo CD refuses our SHA on an auto-sync app', async () => {
+  it('#branch-moved-on: switches to auto-sync behaviour when Argo CD refuses our SHA on an auto-sync app', async () => {
     const { argo, client, input } = await setup({ automated: true, autoSyncStalled: true });
     const result = await syncAndWait(client, input({ autoSync: false }));
     expect(result.health).toBe('Healthy');
@@ -222,7 +222,7 @@ describe('syncAndWait, auto-sync app', () => {
     expect(bodies).toEqual([OURS, undefined]);
   });
 
-  it('race 6 on auto-sync: a later head that contains our commit is deployed instead; that supersedes ours', async () => {
+  it('#branch-moved-on: on auto-sync, a later head that contains our commit is deployed instead; that supersedes ours', async () => {
     const { argo, client, input } = await setup({ automated: true, head: NEWER });
     const asked: string[][] = [];
     const result = await syncAndWait(
@@ -234,7 +234,7 @@ describe('syncAndWait, auto-sync app', () => {
     expect(argo.requestsTo('POST', '/sync')).toHaveLength(0);
   });
 
-  it('race 6 on auto-sync without proof that the head contains our commit: no false success, a clear failure', async () => {
+  it('#branch-moved-on: on auto-sync without proof that the head contains our commit: no false success, a clear failure', async () => {
     const { argo, client, input } = await setup({ automated: true, head: NEWER });
     const f = await failureOf(syncAndWait(client, input({ headContainsRevision: async () => false })));
     expect(f.type).toBe('SyncFailed');

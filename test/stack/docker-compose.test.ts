@@ -84,6 +84,9 @@ describe('docker-compose.yml', () => {
     expect(sim.ports).toEqual(['127.0.0.1:8090:8090']);
     const env = resolved(workerSim.environment!, { ARGOCD_AUTH_TOKEN: 't' });
     expect(settingsFromEnv(env).argocd.baseUrl).toBe('http://argocd-sim:8090');
+    // The client allows plain HTTP off loopback only to a host named for it: this one, and nothing else.
+    expect(env.ARGOCD_PLAINTEXT_HOSTS).toBe('argocd-sim');
+    expect(() => settingsFromEnv({ ...env, ARGOCD_PLAINTEXT_HOSTS: '' })).toThrow(/allowed only for loopback or a host listed in ARGOCD_PLAINTEXT_HOSTS/);
     // Everything else as the worker has it.
     const { ARGOCD_SERVER: _server, ARGOCD_PLAINTEXT: _plain, ARGOCD_PLAINTEXT_HOSTS: _hosts, ...rest } = workerSim.environment!;
     const { ARGOCD_SERVER: _s, ARGOCD_PLAINTEXT: _p, ARGOCD_PLAINTEXT_HOSTS: _h, ...workerRest } = worker.environment!;
