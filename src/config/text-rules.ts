@@ -19,3 +19,6 @@ export const MAX_NAME_LENGTH = 53;
 export function isNameLabel(text: string): boolean {
   return text.length <= MAX_NAME_LENGTH && DNS_LABEL.test(text);
 }
+
+/** A Kubernetes resource name (DNS-1123 subdomain) as Argo CD names applications and projects; at most 253. */
+export const RESOURCE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -4,25 +4,27 @@
 // process claims its own clone directory, and across machines the remote branch is the only shared state.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { repositoryUrlProblem, redactUrlCredentials } from '../config/repository-url.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
+import { promenadeCacheDir } from '../cache-dir.js';
+import type { RepositoryCredentials } from '../config/worker-config/repositories.js';
+import { gitAccess } from './access.js';
 import { GitCommandError, runGit } from './git-process.js';
 
 export interface WorkspaceOptions {
-  /** Where clones live; default `~/.cache/promenade/repos`. */
+  /** Where clones live; default `repos` in the promenade cache directory (src/cache-dir.ts). */
   cacheDir?: string;
-  /** Environment git runs with; default `process.env`. Credentials come from here and nowhere else. */
+  /** The worker's environment, of which git gets only PATH, HOME and proxy settings; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** This repository's credentials, handed to git for its URL alone (./access.ts). */
+  credentials?: RepositoryCredentials;
   /** Author and committer of promenade's commits; default `promenade <promenade@localhost>`. */
   author?: { name: string; email: string };
   /** Pushes tried per batch before giving up with a retryable PushRejected; default 8. */
   maxPushAttempts?: number;
 }
-
-/** Worker environment variables holding HTTPS credentials, handed to git through GIT_ASKPASS. */
-export const CREDENTIAL_ENV = { username: 'PROMENADE_GIT_USERNAME', password: 'PROMENADE_GIT_PASSWORD' } as const;
 
 export interface TrailerCommit {
   commit: string;
@@ -47,7 +49,7 @@ export class Workspace {
   static open(repository: string, options: WorkspaceOptions = {}): Workspace {
     const problem = repositoryUrlProblem(repository);
     if (problem) throw terminal(TERMINAL.invalidInput, `repository ${redactUrlCredentials(repository)} ${problem}`);
-    const cacheDir = options.cacheDir ?? join(homedir(), '.cache', 'promenade', 'repos');
+    const cacheDir = options.cacheDir ?? join(promenadeCacheDir(options.env), 'repos');
     const key = `${cacheDir}\u0000${repository}`;
     let workspace = workspaces.get(key);
     if (!workspace) {
@@ -72,23 +74,10 @@ export class Workspace {
     mkdirSync(cacheDir, { recursive: true });
     this.dir = claimCloneDir(join(cacheDir, createHash('sha256').update(repository).digest('hex').slice(0, 16)));
     this.maxPushAttempts = options.maxPushAttempts ?? 8;
-    const source = options.env ?? process.env;
     const author = options.author ?? { name: 'promenade', email: 'promenade@localhost' };
-    const env: NodeJS.ProcessEnv = {
-      ...source,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: author.name,
-      GIT_AUTHOR_EMAIL: author.email,
-      GIT_COMMITTER_NAME: author.name,
-      GIT_COMMITTER_EMAIL: author.email,
-      LC_ALL: 'C',
-    };
-    // The askpass script holds no secret: it echoes the worker's environment variables to git when asked.
-    if (source[CREDENTIAL_ENV.username] !== undefined || source[CREDENTIAL_ENV.password] !== undefined) {
-      env.GIT_ASKPASS = writeAskpass(cacheDir);
-    }
-    this.env = env;
-    this.secrets = [source[CREDENTIAL_ENV.password], source[CREDENTIAL_ENV.username]].filter((s): s is string => !!s);
+    const access = gitAccess(repository, options.credentials, options.env ?? process.env, author);
+    this.env = access.env;
+    this.secrets = access.secrets;
   }
 
   /** Whether this process has its clone ready (cloned or checked once). */
@@ -288,15 +277,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function writeAskpass(cacheDir: string): string {
-  const path = join(cacheDir, 'promenade-askpass.sh');
-  const script = `#!/bin/sh\ncase "$1" in\n  Username*) printf '%s\\n' "$${CREDENTIAL_ENV.username}" ;;\n  *) printf '%s\\n' "$${CREDENTIAL_ENV.password}" ;;\nesac\n`;
-  if (!existsSync(path) || readFileSync(path, 'utf8') !== script) {
-    const temp = `${path}.${process.pid}`;
-    writeFileSync(temp, script, { mode: 0o700 });
-    renameSync(temp, path);
-  }
-  return path;
 }

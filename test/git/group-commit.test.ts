@@ -103,7 +103,7 @@ describe('concurrent commitChange', () => {
     remote = createGitopsRemote(20);
     const script = join(import.meta.dirname, 'commit-from-process.ts');
     const spawnWorker = (from: number, to: number) =>
-      run(process.execPath, ['--import', 'tsx', script, remote.url, remote.cacheDir, String(from), String(to), '2.0'], { cwd: join(import.meta.dirname, '../../..') });
+      run(process.execPath, ['--import', 'tsx', script, remote.url, remote.cacheDir, String(from), String(to), '2.0'], { cwd: join(import.meta.dirname, '../..') });
     const [a, b] = await Promise.all([spawnWorker(0, 10), spawnWorker(10, 20)]);
     const results = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as Array<{ commit: string; pushAttempts: number }>;
     expect(results).toHaveLength(20);
