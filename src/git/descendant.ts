@@ -3,6 +3,7 @@
 // our image (nobody replaced it since): the same question a person would ask with `git log` and `git show`.
 import type { ImageSetter } from '../config/pipeline.js';
 import { readImage } from '../manifests/image-setter.js';
+import { isCommitId } from './commit-id.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
 export interface DescendantQuestion {
@@ -17,6 +18,9 @@ export interface DescendantQuestion {
 }
 
 export async function headDeliversRevision(question: DescendantQuestion, options?: WorkspaceOptions): Promise<boolean> {
+  // Argo CD's word is not trusted onto a command line: anything but a full commit id (a Helm chart version, or a
+  // hostile `--upload-pack=...`) cannot be a descendant of our commit.
+  if (!isCommitId(question.head) || !isCommitId(question.revision)) return false;
   const workspace = Workspace.open(question.repository, options);
   return workspace.exclusive(async () => {
     const known = () => workspace.git(['cat-file', '-e', `${question.head}^{commit}`]).then(() => true, () => false);

@@ -9,6 +9,7 @@ import { readImage, setImage } from '../manifests/image-setter.js';
 import { TERMINAL, terminal } from '../failures.js';
 import { readManifest } from './commit.js';
 import { landChange, trailerBlock } from './group-commit.js';
+import { isCommitId } from './commit-id.js';
 import { GitCommandError } from './git-process.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
@@ -47,7 +48,7 @@ type Method = RevertCommitResult['method'];
 
 export async function revertCommit(request: RevertCommitRequest): Promise<RevertCommitResult> {
   const workspace = Workspace.open(request.repository, request.workspace);
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(request.commit)) {
+  if (!isCommitId(request.commit)) {
     throw terminal(TERMINAL.invalidInput, `revert: ${JSON.stringify(request.commit)} is not a full commit id`);
   }
   const stage = `${request.stage}-rollback`;

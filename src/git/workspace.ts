@@ -11,6 +11,7 @@ import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import { promenadeCacheDir } from '../cache-dir.js';
 import type { RepositoryCredentials } from '../config/worker-config/repositories.js';
 import { gitAccess } from './access.js';
+import { TRAILER_PROMOTION, TRAILER_STAGE } from './trailers.js';
 import { GitCommandError, runGit } from './git-process.js';
 
 export interface WorkspaceOptions {
@@ -155,7 +156,7 @@ export class Workspace {
 
   /** The last `window` commits of `ref` with their promenade trailers, newest first. */
   async trailerCommits(ref: string, window: number): Promise<TrailerCommit[]> {
-    const format = ['%H', '%s', '%(trailers:key=Promenade-Promotion,valueonly,separator=%x1d)', '%(trailers:key=Promenade-Stage,valueonly,separator=%x1d)'].join('%x1f');
+    const format = ['%H', '%s', `%(trailers:key=${TRAILER_PROMOTION},valueonly,separator=%x1d)`, `%(trailers:key=${TRAILER_STAGE},valueonly,separator=%x1d)`].join('%x1f');
     const out = await this.git(['log', `--max-count=${window}`, `--format=${format}%x1e`, ref, '--']);
     return out
       .split('\x1e')
