@@ -107,7 +107,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
       const { environment: env } = input;
       const repository = served(input.repository);
       inAllowedProject(repository, env);
-      const result = await commitChange({
+      const result = await heartbeating(() => commitChange({
         repository: input.repository,
         branch: input.branch,
         promotionId: input.promotionId,
@@ -117,7 +117,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         message: `promote ${input.app} to ${env.name}: ${input.image}`,
         trailers: input.trailers,
         workspace: workspace(repository),
-      });
+      }));
       return { commit: result.commit, previousImage: result.previousImage, alreadyCommitted: result.alreadyCommitted, noChange: result.noChange };
     },
 
@@ -162,7 +162,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
     async revertStage(input) {
       const { environment: env } = input;
       const repository = served(input.repository);
-      const result = await revertCommit({
+      const result = await heartbeating(() => revertCommit({
         repository: input.repository,
         branch: input.branch,
         promotionId: input.promotionId,
@@ -170,8 +170,24 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         commit: input.commit,
         ...(input.previousImage ? { fallback: { setter: env.image, previousImage: input.previousImage, image: input.image } } : {}),
         workspace: workspace(repository),
-      });
+      }));
       return { commit: result.commit, method: result.method, alreadyReverted: result.alreadyReverted };
     },
   };
+}
+
+/**
+ * Runs a commit or revert with heartbeats, so a worker that dies mid-commit is noticed within the activity's
+ * heartbeat timeout (30 s) rather than its start-to-close timeout; the retry finds the commit by its trailers if
+ * it had been pushed. The git work itself is not aborted on cancellation: it is shared by a whole batch of changes.
+ */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }

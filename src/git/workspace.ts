@@ -183,8 +183,19 @@ export class Workspace {
         return 'rejected';
       }
       if (/\[remote rejected\]/.test(status)) {
-        const reason = /\[remote rejected\][^\n]*/.exec(status)![0];
-        throw retryable(RETRYABLE.pushRejected, `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${reason}`);
+        const reason = /\[remote rejected\]\s*([^\n]*)/.exec(status)![1]!.trim();
+        // What the server's hook said, in its own words (`remote: ...` lines), so a person can act on it.
+        const said = error.stderr
+          .split('\n')
+          .filter((line) => line.startsWith('remote:'))
+          .map((line) => line.slice('remote:'.length).trim())
+          .filter(Boolean)
+          .slice(0, 10)
+          .join(' | ');
+        const message = `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${reason}${said ? `: ${said}` : ''}`;
+        // An unpacker or connection fault on the server side may pass; a hook or a protected branch will not.
+        if (/unpack|disconnect|n\/a/i.test(reason)) throw retryable(RETRYABLE.pushRejected, message);
+        throw terminal(TERMINAL.pushRefused, message);
       }
       throw this.unavailable('push', error);
     }
