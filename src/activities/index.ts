@@ -97,7 +97,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         throw terminal(TERMINAL.invalidInput, requested === undefined ? chosen.problem : `${chosen.problem}: ${redactUrlCredentials(requested)}`);
       }
       const { repository } = chosen;
-      const pipeline = await readPipelineFile(repository.url, settings.configBranch, app, workspace(repository));
+      const pipeline = await readPipelineFile(repository.url, settings.configBranch, app, workspace(repository), cancellationSignal());
       // Before anything is committed: a promenade.yaml may not point its environments at other teams' projects.
       for (const env of pipeline.environments) inAllowedProject(repository, env);
       return pipeline;
@@ -135,7 +135,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         timeoutMs: syncTimeoutMs,
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
-        headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, workspace(gitops)),
+        headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, workspace(gitops), context.cancellationSignal),
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });
@@ -189,5 +189,14 @@ async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } finally {
     clearInterval(timer);
+  }
+}
+
+/** The running activity's cancellation signal, or none when called outside an activity (tests, tools). */
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
   }
 }

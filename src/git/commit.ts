@@ -55,7 +55,7 @@ export async function commitChange(request: CommitChangeRequest): Promise<Commit
       const detail = edit.previousImage === undefined ? {} : { previousImage: edit.previousImage };
       if (!edit.changed) return { committed: false, detail };
       await writeFile(path, edit.text);
-      await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
+      await ws.commit(message, [setter.file]);
       return { committed: true, detail };
     },
     async recall(ws, found) {

@@ -64,7 +64,7 @@ export async function revertCommit(request: RevertCommitRequest): Promise<Revert
         try {
           await ws.git(['revert', '--no-commit', request.commit]);
           if (await nothingStaged(ws)) return { committed: false, detail: 'revert' as Method };
-          await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-'], `Revert "${subject}"\n\nThis reverts commit ${request.commit}.\n\n${trailers}\n`);
+          await ws.commit(`Revert "${subject}"\n\nThis reverts commit ${request.commit}.\n\n${trailers}\n`);
           return { committed: true, detail: 'revert' as Method };
         } catch (error) {
           if (!(error instanceof GitCommandError) || !/conflict|could not revert/i.test(`${error.stderr}`)) throw error;
@@ -104,7 +104,7 @@ async function restoreImage(ws: Workspace, request: RevertCommitRequest, trailer
   if (!edit.changed) return false;
   await writeFile(join(ws.dir, setter.file), edit.text);
   const message = `Restore ${fallback.previousImage} in ${setter.file}\n\nRolls back commit ${request.commit}, whose revert conflicts with later changes.\n\n${trailers}\n`;
-  await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
+  await ws.commit(message, [setter.file]);
   return true;
 }
 

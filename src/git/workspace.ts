@@ -11,6 +11,7 @@ import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import { promenadeCacheDir } from '../cache-dir.js';
 import type { RepositoryCredentials } from '../config/worker-config/repositories.js';
 import { gitAccess } from './access.js';
+import { isCommitId } from './commit-id.js';
 import { TRAILER_PROMOTION, TRAILER_STAGE } from './trailers.js';
 import { GitCommandError, runGit } from './git-process.js';
 
@@ -93,8 +94,16 @@ export class Workspace {
     return run;
   }
 
-  git(args: string[], input?: string): Promise<string> {
-    return runGit([...INLINE_CONFIG, ...args], { cwd: this.dir, env: this.env, secrets: this.secrets, ...(input === undefined ? {} : { input }) });
+  /** Runs git in the clone; `signal` stops the process (a cancelled activity). */
+  git(args: string[], signal?: AbortSignal): Promise<string> {
+    return runGit([...INLINE_CONFIG, ...args], { cwd: this.dir, env: this.env, secrets: this.secrets, ...(signal ? { signal } : {}) });
+  }
+
+  /** Commits what is staged (or `paths`) with `message`, read from a file: it never goes on a command line. */
+  async commit(message: string, paths?: string[]): Promise<void> {
+    const file = join(this.dir, '.git', 'PROMENADE_COMMIT_MSG');
+    writeFileSync(file, message);
+    await this.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', `--file=${file}`, ...(paths ? ['--', ...paths] : [])]);
   }
 
   /** Brings `origin/<branch>` up to date (cloning first if needed) and returns its tip. */
@@ -108,20 +117,24 @@ export class Workspace {
    * The branch's tip as the remote has it, asked without the clone: no objects move and no lock is taken, so
    * readers need not queue behind a batch of commits.
    */
-  async remoteTip(branch: string): Promise<string> {
+  async remoteTip(branch: string, signal?: AbortSignal): Promise<string> {
     let out: string;
     try {
       out = await runGit([...INLINE_CONFIG, 'ls-remote', '--', this.repository, `refs/heads/${branch}`], {
         cwd: this.cacheDir,
         env: this.env,
         secrets: this.secrets,
+        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       throw this.unavailable('ls-remote', error);
     }
     const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
     if (!line) throw this.missingBranch(branch);
-    return line.split('\t')[0]!;
+    const tip = line.split('\t')[0]!;
+    // The server's answer goes on later command lines: it must be a commit id and nothing else.
+    if (!isCommitId(tip)) throw retryable(RETRYABLE.gitUnavailable, `ls-remote of ${redactUrlCredentials(this.repository)} answered ${JSON.stringify(tip.slice(0, 80))} for ${branch}, which is not a commit id`);
+    return tip;
   }
 
   /**
