@@ -233,10 +233,10 @@ function checkAcrossRepositories(repositories: RepositoryConfig[], problems: Con
 export function workerRepositories(section: RepositoryConfig[] | undefined, env: NodeJS.ProcessEnv): WorkerRepositories {
   const localAllowed = localRepositoriesAllowed(env);
   const single = env[LEGACY_ENV.repository]?.trim();
-  const legacyCredentials = env[LEGACY_ENV.username] !== undefined || env[LEGACY_ENV.password] !== undefined;
   if (section) {
     if (single) throw new Error(`${LEGACY_ENV.repository} is set and the worker's configuration file lists repositories: set one of them`);
-    if (legacyCredentials && env[LEGACY_ENV.password]) {
+    // A password meant for some repository must not be left for the worker to guess which.
+    if (env[LEGACY_ENV.password]) {
       throw new Error(`${LEGACY_ENV.username}/${LEGACY_ENV.password} are set, but the configuration file lists repositories: give each repository its credentials there`);
     }
     return { list: section, localAllowed };
