@@ -194,6 +194,7 @@ export async function createLab(temporal: Temporal, spec: RepositorySpec): Promi
   const taskQueue = `bench-${randomUUID()}`;
   const settings: ActivitySettings = {
     defaultRepository: repositoryUrl,
+    localRepositories: true,
     configBranch: 'main',
     argocd: { baseUrl: sim.url, token, insecure: false },
     git: { cacheDir: join(root, 'worker-cache', 'repos') },
@@ -233,6 +234,7 @@ export async function createLab(temporal: Temporal, spec: RepositorySpec): Promi
         TEMPORAL_NAMESPACE: 'default',
         PROMENADE_TASK_QUEUE: taskQueue,
         PROMENADE_REPOSITORY: repositoryUrl,
+        PROMENADE_LOCAL_REPOSITORIES: '1',
         PROMENADE_CACHE_DIR: join(root, 'child-cache'),
         ARGOCD_SERVER: sim.url,
         ARGOCD_AUTH_TOKEN: token,

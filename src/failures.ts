@@ -14,6 +14,8 @@ export const TERMINAL = {
   /** The environment rolled out and ended Degraded, or its sync failed: roll back. */
   degraded: 'Degraded',
   syncFailed: 'SyncFailed',
+  /** The git remote refused a push by its own policy (protected branch, pre-receive hook): retrying cannot help. */
+  pushRefused: 'PushRefused',
   /** Waited past the stage deadline for Argo CD. */
   waitTimeout: 'WaitTimeout',
 } as const;

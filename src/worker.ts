@@ -107,7 +107,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const temporal = temporalSettingsFromEnv(env);
   // Read before connecting: a worker whose operators' file is wrong must not take a single task.
   const workerConfig = await workerConfigFromEnv(env);
-  const activities = { ...settingsFromEnv(env), workerConfig };
+  const activities = settingsFromEnv(env, workerConfig);
   const tuning = workerTuningFromEnv(env);
   const bundle = env.PROMENADE_WORKFLOW_BUNDLE || (await bundleInChild(env));
   const connection = await connectWorker(temporal);

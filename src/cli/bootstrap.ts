@@ -6,13 +6,12 @@ import type { Application } from '../argocd/types.js';
 import { planApplications } from '../bootstrap/argocd-applications.js';
 import { GitRemoteError, LayoutWorkspace } from '../bootstrap/gitops-layout.js';
 import { repositoryUrlProblem } from '../config/repository-url.js';
-import { isNameLabel, MAX_NAME_LENGTH } from '../config/text-rules.js';
+import { isBranchName, isNameLabel, MAX_NAME_LENGTH } from '../config/text-rules.js';
 import { installSeedApplications } from '../stack/seed-applications.js';
 import { seedApplications } from '../bootstrap/seed-layout.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 
-const BRANCH = /^(?!-)[A-Za-z0-9._/-]+$/;
 
 function argocdCliError(err: unknown, server: string): unknown {
   if (!(err instanceof ArgoCDApiError)) return err;
@@ -38,7 +37,7 @@ export async function bootstrapCommand(argv: string[], env: NodeJS.ProcessEnv = 
   if (!flags.app) throw new UsageError('--app is required, e.g. --app myapp');
   if (!isNameLabel(flags.app)) throw new UsageError(`--app "${flags.app}" must be a DNS-1123 label (lowercase letters, digits and "-", at most ${MAX_NAME_LENGTH} characters)`);
   const branch = flags.branch ?? 'main';
-  if (!BRANCH.test(branch)) throw new UsageError(`--branch "${branch}" is not a branch name`);
+  if (!isBranchName(branch)) throw new UsageError(`--branch "${branch}" is not a branch name`);
   let argocd: ArgoCDConfig;
   try {
     argocd = argocdConfigFromEnv({ ...env, ...(flags['argocd-server'] ? { ARGOCD_SERVER: flags['argocd-server'] } : {}) });

@@ -33,7 +33,7 @@ import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as Ya
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppPipeline, ApprovalPolicy, EnvironmentConfig, ImageSetter, PipelineFile, RollbackScope } from './pipeline.js';
 import { redactUrlCredentials } from './repository-url.js';
-import { CONTROL_CHARACTERS, isNameLabel, MAX_NAME_LENGTH, quoteValue } from './text-rules.js';
+import { CONTROL_CHARACTERS, isBranchName, isNameLabel, MAX_NAME_LENGTH, quoteValue, RESOURCE_NAME } from './text-rules.js';
 
 /**
  * Every default in one place. Production is taken to be the last environment of a pipeline: it is the one gated by
@@ -62,7 +62,6 @@ const MAX_DEPTH = 16;
 const MAX_APPS = 1000;
 const MAX_ENVIRONMENTS = 20;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
-const RESOURCE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const ROLLBACK_SCOPES: RollbackScope[] = ['failed-environment', 'all-promoted-environments', 'none'];
 
 export class InvalidConfigError extends ApplicationFailure {
@@ -351,16 +350,7 @@ class Problems {
   }
 
   branch(path: string, raw: unknown): string | undefined {
-    // The subset of git check-ref-format that also keeps a branch name from being read as an option or a range.
-    const ok =
-      typeof raw === 'string' &&
-      /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(raw) &&
-      raw.length <= 200 &&
-      !raw.includes('..') &&
-      !raw.includes('//') &&
-      !raw.endsWith('/') &&
-      !raw.endsWith('.') &&
-      !raw.endsWith('.lock');
+    const ok = typeof raw === 'string' && isBranchName(raw);
     if (!ok) this.add(path, raw, 'is not a valid branch name');
     return ok ? (raw as string) : undefined;
   }

@@ -31,3 +31,22 @@ export const MAX_NAME_LENGTH = 53;
 export function isNameLabel(text: string): boolean {
   return text.length <= MAX_NAME_LENGTH && DNS_LABEL.test(text);
 }
+
+/** A Kubernetes resource name (DNS-1123 subdomain) as Argo CD names applications and projects; at most 253. */
+export const RESOURCE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * A branch name promenade accepts: the subset of `git check-ref-format --branch` that also keeps a name from being
+ * read by git as an option (leading "-") or a revision range (".."). It reaches git command lines.
+ */
+export function isBranchName(name: string): boolean {
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) &&
+    name.length <= 200 &&
+    !name.includes('..') &&
+    !name.includes('//') &&
+    !name.endsWith('/') &&
+    !name.endsWith('.') &&
+    !name.endsWith('.lock')
+  );
+}

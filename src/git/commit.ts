@@ -41,7 +41,9 @@ export interface CommitChangeResult {
 export async function commitChange(request: CommitChangeRequest): Promise<CommitChangeResult> {
   const workspace = Workspace.open(request.repository, request.workspace);
   const { setter, image } = request;
-  const message = `${request.message.trim()}\n\n${trailerBlock(request.promotionId, request.stage, [[TRAILER_IMAGE, image], ...(request.trailers ?? [])])}\n`;
+  // The image trailer is this module's to write, from `image`: a caller's copy would make it appear twice.
+  const extra = (request.trailers ?? []).filter(([key]) => key.toLowerCase() !== TRAILER_IMAGE.toLowerCase());
+  const message = `${request.message.trim()}\n\n${trailerBlock(request.promotionId, request.stage, [[TRAILER_IMAGE, image], ...extra])}\n`;
   const landed = await landChange<{ previousImage?: string }>(workspace, {
     branch: request.branch,
     promotionId: request.promotionId,
@@ -53,7 +55,7 @@ export async function commitChange(request: CommitChangeRequest): Promise<Commit
       const detail = edit.previousImage === undefined ? {} : { previousImage: edit.previousImage };
       if (!edit.changed) return { committed: false, detail };
       await writeFile(path, edit.text);
-      await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
+      await ws.commit(message, [setter.file]);
       return { committed: true, detail };
     },
     async recall(ws, found) {

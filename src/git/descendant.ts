@@ -3,6 +3,7 @@
 // our image (nobody replaced it since): the same question a person would ask with `git log` and `git show`.
 import type { ImageSetter } from '../config/pipeline.js';
 import { readImage } from '../manifests/image-setter.js';
+import { isCommitId } from './commit-id.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
 export interface DescendantQuestion {
@@ -16,17 +17,21 @@ export interface DescendantQuestion {
   image: string;
 }
 
-export async function headDeliversRevision(question: DescendantQuestion, options?: WorkspaceOptions): Promise<boolean> {
+/** `signal` stops the question's own git processes; a fetch, which other steps share, runs to its end. */
+export async function headDeliversRevision(question: DescendantQuestion, options?: WorkspaceOptions, signal?: AbortSignal): Promise<boolean> {
+  // Argo CD's word is not trusted onto a command line: anything but a full commit id (a Helm chart version, or a
+  // hostile `--upload-pack=...`) cannot be a descendant of our commit.
+  if (!isCommitId(question.head) || !isCommitId(question.revision)) return false;
   const workspace = Workspace.open(question.repository, options);
   return workspace.exclusive(async () => {
-    const known = () => workspace.git(['cat-file', '-e', `${question.head}^{commit}`]).then(() => true, () => false);
+    const known = () => workspace.git(['cat-file', '-e', `${question.head}^{commit}`], signal).then(() => true, () => false);
     if (!(await known())) {
       await workspace.fetch(question.branch);
       if (!(await known())) return false;
     }
-    const descends = await workspace.git(['merge-base', '--is-ancestor', question.revision, question.head]).then(() => true, () => false);
+    const descends = await workspace.git(['merge-base', '--is-ancestor', question.revision, question.head], signal).then(() => true, () => false);
     if (!descends) return false;
-    const text = await workspace.git(['show', `${question.head}:${question.setter.file}`]).catch(() => undefined);
+    const text = await workspace.git(['show', `${question.head}:${question.setter.file}`], signal).catch(() => undefined);
     return text !== undefined && readImage(text, question.setter) === question.image;
   });
 }

@@ -5,7 +5,7 @@
 // tip (the edits, not a textual rebase) and pushed again. Nothing is ever force-pushed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TRAILER_PROMOTION, TRAILER_STAGE } from './trailers.js';
-import { CONTROL_CHARACTERS } from '../config/text-rules.js';
+import { CONTROL_CHARACTERS, isBranchName } from '../config/text-rules.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import type { TrailerCommit, Workspace } from './workspace.js';
 
@@ -48,7 +48,7 @@ const queues = new WeakMap<Workspace, { waiting: Queued[]; draining: boolean }>(
 
 export function landChange<D>(workspace: Workspace, change: Change<D>): Promise<Landed<D>> {
   // The branch reaches git's command line; keep it a plain branch name, never an option or a revision range.
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(change.branch) || change.branch.includes('..') || change.branch.endsWith('.lock')) {
+  if (!isBranchName(change.branch)) {
     return Promise.reject(terminal(TERMINAL.invalidInput, `branch ${JSON.stringify(change.branch)} is not a valid branch name`));
   }
   let queue = queues.get(workspace);

@@ -6,6 +6,7 @@
 import type { AppPipeline, PipelineFile } from '../config/pipeline.js';
 import { PIPELINE_FILE_NAME, parsePipelineFile, resolveAppPipeline } from '../config/pipeline-file.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
+import { GitCommandError } from './git-process.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
 interface Cached {
@@ -17,9 +18,10 @@ interface Cached {
 /** The last read per (workspace, branch): a commit's content never changes, so its id is the whole key. */
 const cache = new WeakMap<Workspace, Map<string, Cached>>();
 
-export async function readPipelineFile(repository: string, branch: string, app: string, options?: WorkspaceOptions): Promise<AppPipeline> {
+/** `signal` stops this reader's own git process (the ls-remote); a fetch shared with other readers runs on. */
+export async function readPipelineFile(repository: string, branch: string, app: string, options?: WorkspaceOptions, signal?: AbortSignal): Promise<AppPipeline> {
   const workspace = Workspace.open(repository, options);
-  const tip = await workspace.remoteTip(branch);
+  const tip = await workspace.remoteTip(branch, signal);
   let byBranch = cache.get(workspace);
   if (!byBranch) cache.set(workspace, (byBranch = new Map()));
   let entry = byBranch.get(branch);
@@ -68,8 +70,14 @@ async function readAt(
 
 /** Whether the clone has commit `tip`, and the id of its promenade.yaml: both in one git process. */
 async function lookUp(workspace: Workspace, tip: string): Promise<{ commit: boolean; blob: string | undefined }> {
-  const out = await workspace.git(['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${tip}^{commit}\n${tip}:${PIPELINE_FILE_NAME}\n`);
-  const [commit = '', file = ''] = out.split('\n');
-  const blob = / blob$/.test(file) ? file.split(' ')[0] : undefined;
-  return { commit: / commit$/.test(commit), blob };
+  let out: string;
+  try {
+    out = await workspace.git(['ls-tree', '--full-tree', `${tip}^{commit}`, '--', PIPELINE_FILE_NAME]);
+  } catch (error) {
+    // `not a tree object`: the clone does not have the commit (yet).
+    if (error instanceof GitCommandError && error.exitCode === 128 && /not a tree object|bad object|not a valid object/i.test(error.stderr)) return { commit: false, blob: undefined };
+    throw error;
+  }
+  const blob = /^\d+ blob ([0-9a-f]+)\t/.exec(out)?.[1];
+  return { commit: true, blob };
 }

@@ -9,6 +9,7 @@ import { readImage, setImage } from '../manifests/image-setter.js';
 import { TERMINAL, terminal } from '../failures.js';
 import { readManifest } from './commit.js';
 import { landChange, trailerBlock } from './group-commit.js';
+import { isCommitId } from './commit-id.js';
 import { GitCommandError } from './git-process.js';
 import { Workspace, type WorkspaceOptions } from './workspace.js';
 
@@ -47,7 +48,7 @@ type Method = RevertCommitResult['method'];
 
 export async function revertCommit(request: RevertCommitRequest): Promise<RevertCommitResult> {
   const workspace = Workspace.open(request.repository, request.workspace);
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(request.commit)) {
+  if (!isCommitId(request.commit)) {
     throw terminal(TERMINAL.invalidInput, `revert: ${JSON.stringify(request.commit)} is not a full commit id`);
   }
   const stage = `${request.stage}-rollback`;
@@ -63,7 +64,7 @@ export async function revertCommit(request: RevertCommitRequest): Promise<Revert
         try {
           await ws.git(['revert', '--no-commit', request.commit]);
           if (await nothingStaged(ws)) return { committed: false, detail: 'revert' as Method };
-          await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-'], `Revert "${subject}"\n\nThis reverts commit ${request.commit}.\n\n${trailers}\n`);
+          await ws.commit(`Revert "${subject}"\n\nThis reverts commit ${request.commit}.\n\n${trailers}\n`);
           return { committed: true, detail: 'revert' as Method };
         } catch (error) {
           if (!(error instanceof GitCommandError) || !/conflict|could not revert/i.test(`${error.stderr}`)) throw error;
@@ -103,7 +104,7 @@ async function restoreImage(ws: Workspace, request: RevertCommitRequest, trailer
   if (!edit.changed) return false;
   await writeFile(join(ws.dir, setter.file), edit.text);
   const message = `Restore ${fallback.previousImage} in ${setter.file}\n\nRolls back commit ${request.commit}, whose revert conflicts with later changes.\n\n${trailers}\n`;
-  await ws.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '--file=-', '--', setter.file], message);
+  await ws.commit(message, [setter.file]);
   return true;
 }
 

@@ -3,6 +3,9 @@
 export const TRAILER_PROMOTION = 'Promenade-Promotion';
 export const TRAILER_STAGE = 'Promenade-Stage';
 export const TRAILER_IMAGE = 'Promenade-Image';
+export const TRAILER_REQUESTED_BY = 'Requested-by';
 export const TRAILER_APPROVED_BY = 'Approved-by';
 export const TRAILER_REVERTS = 'Promenade-Reverts';
+/** Prefix of the trailers that carry a promotion's metadata, e.g. `Promenade-Meta-ci-run`. */
+export const TRAILER_METADATA_PREFIX = 'Promenade-Meta-';
 

@@ -4,25 +4,29 @@
 // process claims its own clone directory, and across machines the remote branch is the only shared state.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { repositoryUrlProblem, redactUrlCredentials } from '../config/repository-url.js';
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
+import { promenadeCacheDir } from '../cache-dir.js';
+import type { RepositoryCredentials } from '../config/worker-config/repositories.js';
+import { gitAccess } from './access.js';
+import { isCommitId } from './commit-id.js';
+import { TRAILER_PROMOTION, TRAILER_STAGE } from './trailers.js';
 import { GitCommandError, runGit } from './git-process.js';
 
 export interface WorkspaceOptions {
-  /** Where clones live; default `~/.cache/promenade/repos`. */
+  /** Where clones live; default `repos` in the promenade cache directory (src/cache-dir.ts). */
   cacheDir?: string;
-  /** Environment git runs with; default `process.env`. Credentials come from here and nowhere else. */
+  /** The worker's environment, of which git gets only PATH, HOME and proxy settings; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** This repository's credentials, handed to git for its URL alone (./access.ts). */
+  credentials?: RepositoryCredentials;
   /** Author and committer of promenade's commits; default `promenade <promenade@localhost>`. */
   author?: { name: string; email: string };
   /** Pushes tried per batch before giving up with a retryable PushRejected; default 8. */
   maxPushAttempts?: number;
 }
-
-/** Worker environment variables holding HTTPS credentials, handed to git through GIT_ASKPASS. */
-export const CREDENTIAL_ENV = { username: 'PROMENADE_GIT_USERNAME', password: 'PROMENADE_GIT_PASSWORD' } as const;
 
 export interface TrailerCommit {
   commit: string;
@@ -47,7 +51,7 @@ export class Workspace {
   static open(repository: string, options: WorkspaceOptions = {}): Workspace {
     const problem = repositoryUrlProblem(repository);
     if (problem) throw terminal(TERMINAL.invalidInput, `repository ${redactUrlCredentials(repository)} ${problem}`);
-    const cacheDir = options.cacheDir ?? join(homedir(), '.cache', 'promenade', 'repos');
+    const cacheDir = options.cacheDir ?? join(promenadeCacheDir(options.env), 'repos');
     const key = `${cacheDir}\u0000${repository}`;
     let workspace = workspaces.get(key);
     if (!workspace) {
@@ -72,23 +76,10 @@ export class Workspace {
     mkdirSync(cacheDir, { recursive: true });
     this.dir = claimCloneDir(join(cacheDir, createHash('sha256').update(repository).digest('hex').slice(0, 16)));
     this.maxPushAttempts = options.maxPushAttempts ?? 8;
-    const source = options.env ?? process.env;
     const author = options.author ?? { name: 'promenade', email: 'promenade@localhost' };
-    const env: NodeJS.ProcessEnv = {
-      ...source,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_AUTHOR_NAME: author.name,
-      GIT_AUTHOR_EMAIL: author.email,
-      GIT_COMMITTER_NAME: author.name,
-      GIT_COMMITTER_EMAIL: author.email,
-      LC_ALL: 'C',
-    };
-    // The askpass script holds no secret: it echoes the worker's environment variables to git when asked.
-    if (source[CREDENTIAL_ENV.username] !== undefined || source[CREDENTIAL_ENV.password] !== undefined) {
-      env.GIT_ASKPASS = writeAskpass(cacheDir);
-    }
-    this.env = env;
-    this.secrets = [source[CREDENTIAL_ENV.password], source[CREDENTIAL_ENV.username]].filter((s): s is string => !!s);
+    const access = gitAccess(repository, options.credentials, options.env ?? process.env, author);
+    this.env = access.env;
+    this.secrets = access.secrets;
   }
 
   /** Whether this process has its clone ready (cloned or checked once). */
@@ -103,8 +94,16 @@ export class Workspace {
     return run;
   }
 
-  git(args: string[], input?: string): Promise<string> {
-    return runGit([...INLINE_CONFIG, ...args], { cwd: this.dir, env: this.env, secrets: this.secrets, ...(input === undefined ? {} : { input }) });
+  /** Runs git in the clone; `signal` stops the process (a cancelled activity). */
+  git(args: string[], signal?: AbortSignal): Promise<string> {
+    return runGit([...INLINE_CONFIG, ...args], { cwd: this.dir, env: this.env, secrets: this.secrets, ...(signal ? { signal } : {}) });
+  }
+
+  /** Commits what is staged (or `paths`) with `message`, read from a file: it never goes on a command line. */
+  async commit(message: string, paths?: string[]): Promise<void> {
+    const file = join(this.dir, '.git', 'PROMENADE_COMMIT_MSG');
+    writeFileSync(file, message);
+    await this.git(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', `--file=${file}`, ...(paths ? ['--', ...paths] : [])]);
   }
 
   /** Brings `origin/<branch>` up to date (cloning first if needed) and returns its tip. */
@@ -118,20 +117,24 @@ export class Workspace {
    * The branch's tip as the remote has it, asked without the clone: no objects move and no lock is taken, so
    * readers need not queue behind a batch of commits.
    */
-  async remoteTip(branch: string): Promise<string> {
+  async remoteTip(branch: string, signal?: AbortSignal): Promise<string> {
     let out: string;
     try {
       out = await runGit([...INLINE_CONFIG, 'ls-remote', '--', this.repository, `refs/heads/${branch}`], {
         cwd: this.cacheDir,
         env: this.env,
         secrets: this.secrets,
+        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       throw this.unavailable('ls-remote', error);
     }
     const line = out.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
     if (!line) throw this.missingBranch(branch);
-    return line.split('\t')[0]!;
+    const tip = line.split('\t')[0]!;
+    // The server's answer goes on later command lines: it must be a commit id and nothing else.
+    if (!isCommitId(tip)) throw retryable(RETRYABLE.gitUnavailable, `ls-remote of ${redactUrlCredentials(this.repository)} answered ${JSON.stringify(tip.slice(0, 80))} for ${branch}, which is not a commit id`);
+    return tip;
   }
 
   /**
@@ -166,7 +169,7 @@ export class Workspace {
 
   /** The last `window` commits of `ref` with their promenade trailers, newest first. */
   async trailerCommits(ref: string, window: number): Promise<TrailerCommit[]> {
-    const format = ['%H', '%s', '%(trailers:key=Promenade-Promotion,valueonly,separator=%x1d)', '%(trailers:key=Promenade-Stage,valueonly,separator=%x1d)'].join('%x1f');
+    const format = ['%H', '%s', `%(trailers:key=${TRAILER_PROMOTION},valueonly,separator=%x1d)`, `%(trailers:key=${TRAILER_STAGE},valueonly,separator=%x1d)`].join('%x1f');
     const out = await this.git(['log', `--max-count=${window}`, `--format=${format}%x1e`, ref, '--']);
     return out
       .split('\x1e')
@@ -193,8 +196,19 @@ export class Workspace {
         return 'rejected';
       }
       if (/\[remote rejected\]/.test(status)) {
-        const reason = /\[remote rejected\][^\n]*/.exec(status)![0];
-        throw retryable(RETRYABLE.pushRejected, `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${reason}`);
+        const reason = /\[remote rejected\]\s*([^\n]*)/.exec(status)![1]!.trim();
+        // What the server's hook said, in its own words (`remote: ...` lines), so a person can act on it.
+        const said = error.stderr
+          .split('\n')
+          .filter((line) => line.startsWith('remote:'))
+          .map((line) => line.slice('remote:'.length).trim())
+          .filter(Boolean)
+          .slice(0, 10)
+          .join(' | ');
+        const message = `push to ${redactUrlCredentials(this.repository)} ${branch} was refused by the remote: ${reason}${said ? `: ${said}` : ''}`;
+        // An unpacker or connection fault on the server side may pass; a hook or a protected branch will not.
+        if (/unpack|disconnect|n\/a/i.test(reason)) throw retryable(RETRYABLE.pushRejected, message);
+        throw terminal(TERMINAL.pushRefused, message);
       }
       throw this.unavailable('push', error);
     }
@@ -288,15 +302,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function writeAskpass(cacheDir: string): string {
-  const path = join(cacheDir, 'promenade-askpass.sh');
-  const script = `#!/bin/sh\ncase "$1" in\n  Username*) printf '%s\\n' "$${CREDENTIAL_ENV.username}" ;;\n  *) printf '%s\\n' "$${CREDENTIAL_ENV.password}" ;;\nesac\n`;
-  if (!existsSync(path) || readFileSync(path, 'utf8') !== script) {
-    const temp = `${path}.${process.pid}`;
-    writeFileSync(temp, script, { mode: 0o700 });
-    renameSync(temp, path);
-  }
-  return path;
 }

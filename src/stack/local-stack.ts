@@ -85,6 +85,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ARGOCD_SERVER: sim.url,
       ARGOCD_AUTH_TOKEN: token,
       PROMENADE_REPOSITORY: repo.url,
+      // The stack's repository is a bare one on this disk: a worker serves local repositories only when told.
+      PROMENADE_LOCAL_REPOSITORIES: '1',
       PROMENADE_UI_URL: temporal.uiUrl,
       PROMENADE_CACHE_DIR: join(stateDir, 'cache'),
     };

@@ -20,8 +20,10 @@ export function shortSteps(): Pick<PromotionActivities, 'loadPipeline' | 'signal
 }
 
 // Git is retried a bounded number of times: an unreachable remote must end in a clear failure, not hang.
+// Commits heartbeat, so one whose worker died is retried elsewhere after 30 s, not after the 2-minute timeout.
 export const { commitImage, revertStage } = proxyActivities<PromotionActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { ...retry, maximumAttempts: 8 },
 });
 // Waits heartbeat, so a worker that dies mid-wait is noticed in 30 s and the wait resumes elsewhere.

@@ -5,7 +5,7 @@ import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, 
 import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
 import { InvalidInputError, validatePromotionInput, type PromotionInput } from '../config/promotion-input.js';
 import { failureMessage } from '../failures.js';
-import { TRAILER_APPROVED_BY, TRAILER_IMAGE } from '../git/trailers.js';
+import { TRAILER_APPROVED_BY, TRAILER_IMAGE, TRAILER_METADATA_PREFIX, TRAILER_REQUESTED_BY } from '../git/trailers.js';
 import { commitImage, shortSteps, syncEnvironment, verifyHealth } from './activities.js';
 import { ApprovalGate, type GateOutcome } from './approval-gate.js';
 import { LaneAccess } from './lane-access.js';
@@ -145,8 +145,8 @@ function lastStageOf(plan: PlannedStage[], environment: string): PlannedStage | 
 
 /** The commit's trailers; a gated environment's commit also names who approved it. */
 function trailers(input: PromotionInput, approved?: PromotionStatus): Array<[string, string]> {
-  const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], ['Requested-by', input.requestedBy]];
-  for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`Promenade-Meta-${key}`, value]);
+  const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], [TRAILER_REQUESTED_BY, input.requestedBy]];
+  for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`${TRAILER_METADATA_PREFIX}${key}`, value]);
   for (const a of approved?.approvals ?? []) list.push([TRAILER_APPROVED_BY, a.comment ? `${a.approver} (${a.comment})` : a.approver]);
   return list;
 }

@@ -162,6 +162,12 @@ describe('bad input and abuse', () => {
       await expectRefused('input', name, await startRaw(input), tip, 'InvalidInput', message);
     });
 
+    it('a repository the worker does not serve (its credentials must not follow the caller)', async () => {
+      const tip = await remoteTip(env);
+      const id = await startRaw({ ...base, repository: 'https://attacker.example.com/gitops.git' });
+      await expectRefused('input', 'repository the worker does not serve', id, tip, 'InvalidInput', /input\.repository is not one of the repositories this worker serves/);
+    });
+
     it('an app promenade.yaml does not list', async () => {
       const tip = await remoteTip(env);
       await expectRefused('input', 'unlisted app', await startRaw({ ...base, app: 'ghost' }), tip, 'InvalidConfig', /ghost/);

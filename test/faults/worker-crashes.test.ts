@@ -8,9 +8,9 @@ import type { PromotionEnvironment } from '../support/promotion-environment.js';
 import { count, recordFigures } from './figures.js';
 import { BASE_IMAGE, assertLinear, auditLedger, createServicesEnvironment, outcomeOf, remoteTip, seededRandom, sleep } from './support.js';
 
-// 16 promotions of two stages each keep this file to a few minutes on a shared 2-core machine; each kill that
-// lands mid-commit costs that promotion the commit activity's full 2-minute start-to-close timeout.
-const N = 16;
+// Commits heartbeat, so a kill that lands mid-commit costs that promotion about 30 s (the heartbeat timeout), not
+// the commit activity's 2-minute start-to-close timeout: 50 promotions of two stages each fit in a few minutes.
+const N = 50;
 const KILLS = 5;
 const SEED = Number(process.env.PROMENADE_FAULT_SEED ?? 6);
 const SERVICES = Array.from({ length: N }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
@@ -72,9 +72,9 @@ describe('worker crashes', () => {
     }
     const outcomes = await Promise.race([
       finished,
-      sleep(480_000).then(async () => {
+      sleep(780_000).then(async () => {
         const open = await Promise.all(ids.map(async (id) => [id, await env.client.workflow.getHandle(id).query(statusQuery).catch((e) => String(e))] as const));
-        throw new Error(`promotions still open after 480 s: ${JSON.stringify(open.filter(([, s]) => typeof s === 'string' || !['promoted', 'rolled-back'].includes(s.state)))}`);
+        throw new Error(`promotions still open after 780 s: ${JSON.stringify(open.filter(([, s]) => typeof s === 'string' || !['promoted', 'rolled-back'].includes(s.state)))}`);
       }),
     ]);
 
@@ -110,5 +110,5 @@ describe('worker crashes', () => {
       expect(env.deployedImage('dev', app)).toBe(broken(i) ? BASE_IMAGE : imageOf(i));
       if (!broken(i)) expect(env.deployedImage('staging', app)).toBe(imageOf(i));
     }
-  }, 600_000);
+  }, 900_000);
 });

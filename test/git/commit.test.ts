@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitChange, type CommitChangeRequest } from '../../src/git/commit.js';
 import { Workspace } from '../../src/git/workspace.js';
+import { headDeliversRevision } from '../../src/git/descendant.js';
+import { TRAILER_IMAGE, TRAILER_REQUESTED_BY } from '../../src/git/trailers.js';
 import { createGitopsRemote, git, type GitopsRemote, commitRequest } from './gitops-remote.js';
 
 let remote: GitopsRemote;
@@ -86,5 +88,41 @@ describe('commitChange', () => {
     const miss = await commitChange(request({ promotionId: 'promo-2', image: 'nginx:1.22' }));
     expect(miss.alreadyCommitted).toBe(false);
     expect(elapsed).toBeLessThan(1500);
+  });
+});
+
+describe('commit trailers', () => {
+  it('carry the image once, even when the caller lists it among its trailers too', async () => {
+    remote = createGitopsRemote();
+    await commitChange(request({ trailers: [[TRAILER_IMAGE, 'nginx:1.21'], [TRAILER_REQUESTED_BY, 'ci-bot']] }));
+    const message = git(remote.url, 'log', '-1', '--format=%B', 'main');
+    expect(message.split('\n').filter((line) => line.startsWith(`${TRAILER_IMAGE}:`))).toEqual([`${TRAILER_IMAGE}: nginx:1.21`]);
+    expect(message).toContain(`${TRAILER_REQUESTED_BY}: ci-bot`);
+  });
+});
+
+describe('revisions from Argo CD', () => {
+  it('reach git only when they are full commit ids', async () => {
+    remote = createGitopsRemote();
+    const ours = await commitChange(request());
+    const question = { repository: remote.url, branch: 'main', revision: ours.commit, setter: request().setter, image: 'nginx:1.21' };
+    const options = { cacheDir: remote.cacheDir };
+    expect(await headDeliversRevision({ ...question, head: ours.commit }, options)).toBe(true);
+    // `HEAD` and `HEAD~0` name our commit in the clone: git would answer yes if they reached it.
+    for (const head of ['HEAD', 'HEAD~0', 'main', `--upload-pack=touch ${join(remote.root, 'pwned')}`, ours.commit.toUpperCase(), ` ${ours.commit}`]) {
+      expect(await headDeliversRevision({ ...question, head }, options)).toBe(false);
+    }
+    expect(await headDeliversRevision({ ...question, revision: 'HEAD', head: ours.commit }, options)).toBe(false);
+    expect(existsSync(join(remote.root, 'pwned'))).toBe(false);
+  });
+});
+
+describe('clone cache directory', () => {
+  it('follows the one cache-dir rule: PROMENADE_CACHE_DIR, else XDG_CACHE_HOME/promenade', () => {
+    remote = createGitopsRemote();
+    const xdg = join(remote.root, 'xdg');
+    expect(Workspace.open(remote.url, { env: { XDG_CACHE_HOME: xdg } }).dir).toMatch(new RegExp(`^${xdg}/promenade/repos/[0-9a-f]{16}$`));
+    const own = join(remote.root, 'own');
+    expect(Workspace.open(remote.url, { env: { XDG_CACHE_HOME: xdg, PROMENADE_CACHE_DIR: own } }).dir).toMatch(new RegExp(`^${own}/repos/[0-9a-f]{16}$`));
   });
 });

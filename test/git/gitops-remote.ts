@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import type { CommitChangeRequest } from '../../src/git/commit.js';
+import { TRAILER_PROMOTION, TRAILER_STAGE } from '../../src/git/trailers.js';
 
 export const GIT_ENV = {
   ...process.env,
@@ -104,4 +105,16 @@ export function commitRequest(remote: GitopsRemote, overrides: Partial<CommitCha
     workspace: { cacheDir: remote.cacheDir },
     ...overrides,
   };
+}
+
+/** A promotion's commits on the remote's main branch, newest first, found by their trailers alone. */
+export function promotionCommits(remote: GitopsRemote, promotionId: string): Array<{ commit: string; stage: string; subject: string }> {
+  const format = `%H%x1f%s%x1f%(trailers:key=${TRAILER_PROMOTION},valueonly,separator=%x1d)%x1f%(trailers:key=${TRAILER_STAGE},valueonly,separator=%x1d)%x1e`;
+  return git(remote.url, 'log', `--format=${format}`, 'main', '--')
+    .split('\x1e')
+    .map((record) => record.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((record) => record.split('\x1f'))
+    .filter(([, , promotions = '']) => promotions.split('\x1d').map((p) => p.trim()).includes(promotionId))
+    .flatMap(([commit = '', subject = '', , stages = '']) => stages.split('\x1d').map((s) => s.trim()).filter(Boolean).map((stage) => ({ commit, stage, subject })));
 }

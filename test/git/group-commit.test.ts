@@ -1,6 +1,6 @@
 // Many writers, one branch: group commit inside a process, the remote as arbiter across processes.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,11 +99,30 @@ describe('concurrent commitChange', () => {
     expect(remote.read('race.txt').trim().split('\n')).toHaveLength(3);
   });
 
+  it('ends at once with the remote\'s own words when a hook refuses the push by policy', async () => {
+    remote = createGitopsRemote();
+    const tries = join(remote.root, 'pre-receive.log');
+    writeFileSync(
+      join(remote.url, 'hooks', 'pre-receive'),
+      `#!/bin/sh\necho refused >> "${tries}"\necho "GL-HOOK-ERR: You are not allowed to push code to protected branches on this project." >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const error = await commitChange(request()).then(
+      () => undefined,
+      (e: unknown) => e as { type: string; nonRetryable: boolean; message: string },
+    );
+    expect(error).toMatchObject({ type: 'PushRefused', nonRetryable: true });
+    expect(error!.message).toMatch(/^push to .* main was refused by the remote: \(pre-receive hook declined\): GL-HOOK-ERR: You are not allowed to push code to protected branches on this project\.$/);
+    // Refused once, not re-applied and pushed again as if another writer had won a race.
+    expect(readFileSync(tries, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(remote.read('dev/myapp/deployment.yaml')).toContain('image: nginx:1.19');
+  });
+
   it('lands everything when two worker processes commit to the same repository at once', async () => {
     remote = createGitopsRemote(20);
     const script = join(import.meta.dirname, 'commit-from-process.ts');
     const spawnWorker = (from: number, to: number) =>
-      run(process.execPath, ['--import', 'tsx', script, remote.url, remote.cacheDir, String(from), String(to), '2.0'], { cwd: join(import.meta.dirname, '../../..') });
+      run(process.execPath, ['--import', 'tsx', script, remote.url, remote.cacheDir, String(from), String(to), '2.0'], { cwd: join(import.meta.dirname, '../..') });
     const [a, b] = await Promise.all([spawnWorker(0, 10), spawnWorker(10, 20)]);
     const results = [...JSON.parse(a.stdout), ...JSON.parse(b.stdout)] as Array<{ commit: string; pushAttempts: number }>;
     expect(results).toHaveLength(20);

@@ -51,13 +51,13 @@ describe('readPipelineFile', () => {
     remote.otherWrites('README.md', 'unrelated\n');
     const moved = git.runs().length;
     expect(await readPipelineFile(remote.url, 'main', 'myapp', options)).toEqual(first);
-    expect(git.runs().slice(moved)).toEqual(['ls-remote', 'cat-file', 'fetch', 'cat-file']);
+    expect(git.runs().slice(moved)).toEqual(['ls-remote', 'ls-tree', 'fetch', 'ls-tree']);
 
     // A tip this worker pushed itself is already in its clone: no fetch at all.
     const own = await commitChange({ ...commitRequest(remote), workspace: options });
     const afterOwn = git.runs().length;
     expect(await readPipelineFile(remote.url, 'main', 'myapp', options)).toEqual(first);
-    expect(git.runs().slice(afterOwn)).toEqual(['ls-remote', 'cat-file']);
+    expect(git.runs().slice(afterOwn)).toEqual(['ls-remote', 'ls-tree']);
     expect(git.runs().slice(0, afterOwn)).toContain('push');
     expect(own.noChange).toBe(false);
 
@@ -78,7 +78,8 @@ describe('readPipelineFile', () => {
     expect(runs.filter((r) => r === 'ls-remote')).toHaveLength(20);
     expect(runs.filter((r) => r === 'fetch')).toHaveLength(1);
     // A new clone: the fetch, one look-up after it, one read of the file.
-    expect(runs.filter((r) => r === 'cat-file')).toHaveLength(2);
+    expect(runs.filter((r) => r === 'ls-tree')).toHaveLength(1);
+    expect(runs.filter((r) => r === 'cat-file')).toHaveLength(1);
   });
 
   it('hands out copies: a caller changing its pipeline does not change the next one', async () => {

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitChange } from '../../src/git/commit.js';
-import { findPromotionCommits } from '../../src/git/history.js';
 import { revertCommit, type RevertCommitRequest } from '../../src/git/revert.js';
 import type { ImageSetter } from '../../src/config/pipeline.js';
-import { createGitopsRemote, git, type GitopsRemote } from './gitops-remote.js';
+import { createGitopsRemote, git, promotionCommits, type GitopsRemote } from './gitops-remote.js';
 
 let remote: GitopsRemote;
 afterEach(() => remote?.cleanup());
@@ -54,7 +53,7 @@ describe('revertCommit', () => {
 
     const again = await rollback(commit);
     expect(again).toEqual({ commit: result.commit, method: 'revert', alreadyReverted: true, noChange: false, pushAttempts: 0 });
-    expect(await findPromotionCommits({ repository: remote.url, branch: 'main', promotionId: 'promo-1', workspace: { cacheDir: remote.cacheDir } })).toEqual([
+    expect(promotionCommits(remote, 'promo-1')).toEqual([
       { commit: result.commit, stage: 'dev-sync-rollback', subject: 'Revert "Promote myapp to nginx:1.21 in dev"' },
       { commit, stage: 'dev-sync', subject: 'Promote myapp to nginx:1.21 in dev' },
     ]);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { settingsFromEnv } from '../../src/activities/index.js';
-import { CREDENTIAL_ENV } from '../../src/git/workspace.js';
+import { LEGACY_ENV } from '../../src/config/worker-config/repositories.js';
 import { temporalSettingsFromEnv } from '../../src/connection.js';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { TASK_QUEUE } from '../../src/workflows/workflow-ids.js';
@@ -60,9 +60,9 @@ describe('docker-compose.yml', () => {
     expect(settings.argocd.baseUrl).toBe('https://argocd.example.com');
     expect(settings.argocd.token).toBe('token-from-shell');
     expect(settings.defaultRepository).toBe('https://git.example.com/gitops.git');
-    expect(Object.keys(env)).toEqual(expect.arrayContaining([CREDENTIAL_ENV.username, CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']));
+    expect(Object.keys(env)).toEqual(expect.arrayContaining([LEGACY_ENV.username, LEGACY_ENV.password, 'TEMPORAL_API_KEY']));
     // No secret is written into the file itself: every credential comes from the shell.
-    for (const name of ['ARGOCD_AUTH_TOKEN', CREDENTIAL_ENV.password, 'TEMPORAL_API_KEY']) expect(worker.environment![name]).toMatch(/^\$\{\w+:-\}$/);
+    for (const name of ['ARGOCD_AUTH_TOKEN', LEGACY_ENV.password, 'TEMPORAL_API_KEY']) expect(worker.environment![name]).toMatch(/^\$\{\w+:-\}$/);
   });
 
   it('talks TLS to Argo CD unless the shell says otherwise: no plaintext default', () => {

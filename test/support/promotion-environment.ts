@@ -134,6 +134,7 @@ export async function createPromotionEnvironment(options: PromotionEnvironmentOp
   const cacheDir = join(root, 'worker-cache');
   const settings: ActivitySettings = {
     defaultRepository: repositoryUrl,
+    localRepositories: true,
     configBranch: 'main',
     argocd: { baseUrl: sim.url, token: argocdToken, insecure: false },
     git: { cacheDir: join(cacheDir, 'repos') },
@@ -146,6 +147,7 @@ export async function createPromotionEnvironment(options: PromotionEnvironmentOp
     TEMPORAL_NAMESPACE: 'default',
     PROMENADE_TASK_QUEUE: taskQueue,
     PROMENADE_REPOSITORY: repositoryUrl,
+    PROMENADE_LOCAL_REPOSITORIES: '1',
     ARGOCD_SERVER: sim.url,
     ARGOCD_AUTH_TOKEN: argocdToken,
     PROMENADE_WORKFLOW_BUNDLE: inject('workflowBundlePath'),

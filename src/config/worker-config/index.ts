@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
+import { parseRepositories, type RepositoryConfig } from './repositories.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -15,10 +16,12 @@ const MAX_BYTES = 1024 * 1024;
 export interface WorkerConfig {
   /** The file it was read from, for messages. */
   source: string;
+  /** The GitOps repositories the worker serves (./repositories.ts); absent: PROMENADE_REPOSITORY, if set. */
+  repositories?: RepositoryConfig[];
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = [];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -35,8 +38,8 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   const root = problems.mapping(raw, '(top level)');
   if (!root) throw new InvalidWorkerConfigError(source, problems.list);
   problems.onlyKeys(root, WORKER_CONFIG_SECTIONS, '');
-  void env;
   const config: WorkerConfig = { source };
+  if (root.repositories !== undefined) config.repositories = parseRepositories(root.repositories, env, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
