@@ -15,6 +15,11 @@ import { revertCommit } from '../git/revert.js';
 import type { WorkspaceOptions } from '../git/workspace.js';
 import { TERMINAL, terminal } from '../failures.js';
 import type { WorkerConfig } from '../config/worker-config/index.js';
+import { PIPELINE_DEFAULTS } from '../config/pipeline-file.js';
+import type { EnvironmentConfig } from '../config/pipeline.js';
+
+/** The environment's fail-fast grace; runs started before `failFast` existed get the default. */
+const failFastMs = (env: EnvironmentConfig) => (env.failFastSeconds ?? PIPELINE_DEFAULTS.failFastSeconds) * 1000;
 
 export interface ActivitySettings {
   /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
@@ -82,6 +87,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
         headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, settings.git),
+        failFast: { image, graceMs: failFastMs(env) },
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });
@@ -99,6 +105,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         project: env.argocd.project,
         revision,
         durationMs: soakSeconds * 1000,
+        failFast: { graceMs: failFastMs(env) },
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
         ...(settings.healthTuning ? { tuning: settings.healthTuning } : {}),

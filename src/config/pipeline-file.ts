@@ -53,6 +53,7 @@ export const PIPELINE_DEFAULTS = {
   },
   approval: { approvers: [] as string[], required: 1, forbidSelfApproval: true, timeoutSeconds: 24 * 3600 },
   soakSeconds: { last: 60, others: 0 },
+  failFastSeconds: 60,
   rollback: 'failed-environment' as RollbackScope,
 } as const;
 
@@ -134,7 +135,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const APP_KEYS = ['branch', 'rollback', 'project', 'approval', 'environments'];
-const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak'];
+const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak', 'failFast'];
 const APPROVAL_KEYS = ['approvers', 'required', 'allowSelfApproval', 'forbidSelfApproval', 'timeout'];
 
 type Mapping = Record<string, unknown>;
@@ -224,8 +225,10 @@ function resolveEnvironment(
   let soakSeconds: number = inherited.isLast ? PIPELINE_DEFAULTS.soakSeconds.last : PIPELINE_DEFAULTS.soakSeconds.others;
   if (spec.soak !== undefined) soakSeconds = problems.duration(`${at}.soak`, spec.soak) ?? soakSeconds;
 
+  const failFastSeconds = failFast(problems, `${at}.failFast`, spec.failFast);
+
   if (path === undefined || application === undefined || project === undefined || image === undefined) return undefined;
-  const environment: EnvironmentConfig = { name, path, argocd: { application, project }, image, soakSeconds };
+  const environment: EnvironmentConfig = { name, path, argocd: { application, project }, image, soakSeconds, failFastSeconds };
   if (approval) environment.approval = approval;
   return environment;
 }
@@ -272,6 +275,14 @@ function imageSetter(problems: Problems, at: string, raw: unknown, envPath: stri
     return undefined;
   }
   return { kind, file, key: target, value };
+}
+
+/** `failFast: 45s`: how long the new pods may keep failing before the stage fails; `0`/`0s` waits for Kubernetes. */
+function failFast(problems: Problems, at: string, raw: unknown): number {
+  if (raw === undefined) return PIPELINE_DEFAULTS.failFastSeconds;
+  const seconds = problems.duration(at, raw);
+  if (seconds !== undefined && seconds > 3600) problems.add(at, raw, 'is longer than 1h (a stage waits at most that long; use 0 to turn fail-fast off)');
+  return seconds ?? PIPELINE_DEFAULTS.failFastSeconds;
 }
 
 function approvalPolicy(problems: Problems, at: string, raw: unknown, base: ApprovalPolicy): ApprovalPolicy | undefined {

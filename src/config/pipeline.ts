@@ -33,6 +33,11 @@ export interface EnvironmentConfig {
   approval?: ApprovalPolicy;
   /** How long health is watched after this environment is healthy (0 = no soak). */
   soakSeconds: number;
+  /**
+   * How long the new revision's pods may keep crash-looping or failing to pull before the stage fails (0 = off,
+   * wait for Kubernetes' progress deadline). Absent in runs started before it existed: the default applies.
+   */
+  failFastSeconds?: number;
 }
 
 export interface AppPipeline {
