@@ -41,7 +41,9 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
       case 'GET /faults':
         return reply(200, f.snapshot());
       case 'POST /faults/images':
-        f.failImages(String(body.pattern ?? ''), IMAGE_FAILURE_MODES.includes(body.mode as ImageFailureMode) ? (body.mode as ImageFailureMode) : 'pull');
+        f.failImages(String(body.pattern ?? ''), IMAGE_FAILURE_MODES.includes(body.mode as ImageFailureMode) ? (body.mode as ImageFailureMode) : 'pull', {
+          ...(typeof body.app === 'string' && body.app ? { app: body.app } : {}),
+        });
         return reply(200, f.snapshot());
       case 'DELETE /faults/images':
         f.clearImageFailures(typeof body.pattern === 'string' ? body.pattern : undefined);

@@ -20,6 +20,8 @@ export const IMAGE_FAILURE_MODES: readonly ImageFailureMode[] = ['pull', 'crash'
 export interface ImageFailure {
   pattern: string;
   mode: ImageFailureMode;
+  /** Only pods of this application fail (all applications when absent). */
+  app?: string;
 }
 
 const FAILURE_OF_MODE: Record<ImageFailureMode, PodFailure> = {
@@ -46,6 +48,7 @@ export class FaultState {
 
   podFailure(pod: Pod, app: string | undefined): PodFailure | undefined {
     for (const f of this.imageFailures) {
+      if (f.app && f.app !== app) continue;
       const images = [...pod.images, ...(pod.initContainers ?? []).map((c) => c.image)];
       if (images.some((image) => globMatch(f.pattern, image))) return FAILURE_OF_MODE[f.mode];
     }
