@@ -7,6 +7,8 @@ import { ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from '../argocd/
 import { watchHealth, type HealthWatchTuning } from '../argocd/health-watch.js';
 import { syncAndWait, type SyncProgress, type SyncTuning } from '../argocd/sync-and-wait.js';
 import { createAppLaneActivities } from './app-lane.js';
+import { createVerificationActivities } from './verification.js';
+import { assertChecksAllowed } from '../verification/policy.js';
 import type { PromotionActivities } from '../workflows/contract.js';
 import { commitChange } from '../git/commit.js';
 import { headDeliversRevision } from '../git/descendant.js';
@@ -51,11 +53,15 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
 
   return {
     ...createAppLaneActivities(settings.client, settings.taskQueue),
+    ...createVerificationActivities(settings.workerConfig?.verification),
 
     async loadPipeline({ app, repository }) {
       const url = repository ?? settings.defaultRepository;
       if (!url) throw terminal(TERMINAL.invalidConfig, 'no GitOps repository: set PROMENADE_REPOSITORY on the worker or pass repository in the promotion input');
-      return readPipelineFile(url, settings.configBranch, app, settings.git);
+      const pipeline = await readPipelineFile(url, settings.configBranch, app, settings.git);
+      // Checks aimed where the worker's operators did not allow end the promotion here, before any commit.
+      assertChecksAllowed(pipeline, settings.workerConfig?.verification);
+      return pipeline;
     },
 
     async commitImage(input) {

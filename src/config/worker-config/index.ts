@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
+import { parseVerification, type VerificationConfig } from './verification.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -15,10 +16,12 @@ const MAX_BYTES = 1024 * 1024;
 export interface WorkerConfig {
   /** The file it was read from, for messages. */
   source: string;
+  /** Where checks may go and what they may carry (absent: no http or prometheus check may run). */
+  verification?: VerificationConfig;
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = [];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['verification'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -37,6 +40,7 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   problems.onlyKeys(root, WORKER_CONFIG_SECTIONS, '');
   void env;
   const config: WorkerConfig = { source };
+  if (root.verification !== undefined) config.verification = parseVerification(root.verification, env, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
