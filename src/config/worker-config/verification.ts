@@ -30,6 +30,7 @@ export function parseVerification(raw: unknown, env: NodeJS.ProcessEnv, problems
   problems.onlyKeys(section, ['prometheus', 'http'], at);
   const config: VerificationConfig = { prometheus: {}, allowedHosts: [], secrets: {} };
   const servers = section.prometheus === undefined ? [] : problems.sequence(section.prometheus, `${at}.prometheus`) ?? [];
+  const names = new Set<string>();
   servers.forEach((entry, i) => {
     const here = `${at}.prometheus[${i}]`;
     const server = problems.mapping(entry, here);
@@ -37,7 +38,8 @@ export function parseVerification(raw: unknown, env: NodeJS.ProcessEnv, problems
     problems.onlyKeys(server, ['name', 'url'], here);
     const name = server.name ?? 'default';
     if (typeof name !== 'string' || !NAME.test(name)) return problems.add(`${here}.name`, 'must be a name (lowercase letters, digits and "-")');
-    if (config.prometheus[name]) return problems.add(`${here}.name`, `${name} is listed twice`);
+    if (names.has(name)) return problems.add(`${here}.name`, `${name} is listed twice`);
+    names.add(name);
     const url = httpUrl(problems.text(server.url, `${here}.url`), `${here}.url`, problems);
     if (url) config.prometheus[name] = { url };
   });
