@@ -5,6 +5,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatStatus } from '../../src/cli/status.js';
 import { approveSignal, statusQuery } from '../../src/workflows/messages.js';
 import type { PromotionStatus } from '../../src/workflows/promotion-status.js';
 import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
@@ -78,6 +79,8 @@ describe('checks in a promotion', () => {
     ]);
     expect(soak.checks!.length).toBeGreaterThanOrEqual(2);
     for (const m of soak.checks!) expect(m).toMatchObject({ check: 'error-rate', during: 'soak', phase: 'Successful', value: '[0]', at: expect.stringMatching(/^\d{4}-/) });
+    // `promenade status` shows each check's latest measurement under its stage.
+    expect(formatStatus(handle.workflowId, status)).toMatch(/verify-health +succeeded\n {4}check error-rate \(soak\): Successful \[0\] at \d{4}-/);
   });
 
   it('a rising error rate during the soak rolls prod back, naming the check', async () => {
