@@ -14,7 +14,24 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
   });
 }
 
-export async function ensure(options: EnsureOptions = {}): Promise<string> {
+export interface EnsurePrometheusOptions extends EnsureOptions {
+  /** How to install when nothing is found; null when this machine gives us no way (the default decides). */
+  install?: ((log: (line: string) => void) => Promise<void>) | null;
+}
+
+/** apt-get as root: the one package manager we use unasked (a Debian/Ubuntu CI machine or container). */
+async function aptInstaller(env: NodeJS.ProcessEnv): Promise<EnsurePrometheusOptions['install']> {
+  if (process.getuid?.() !== 0) return null;
+  const aptGet = await findOnPath(['apt-get'], env);
+  if (!aptGet) return null;
+  return async (log) => {
+    log('Installing Prometheus with apt-get (once, for the verification tests)...');
+    await run(aptGet, ['update'], env);
+    await run(aptGet, ['install', '-y', '--no-install-recommends', 'prometheus'], env);
+  };
+}
+
+export async function ensure(options: EnsurePrometheusOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const configured = env.PROMENADE_PROMETHEUS;
@@ -24,13 +41,11 @@ export async function ensure(options: EnsureOptions = {}): Promise<string> {
   }
   const found = await findOnPath(['prometheus'], env);
   if (found) return found;
-  const aptGet = process.getuid?.() === 0 ? await findOnPath(['apt-get'], env) : undefined;
-  if (!aptGet) {
+  const install = options.install === undefined ? await aptInstaller(env) : options.install;
+  if (!install) {
     throw new ToolMissingError('prometheus (for the verification tests) is not on PATH and PROMENADE_PROMETHEUS is unset: install it (apt-get install prometheus) or set PROMENADE_PROMETHEUS=/path/to/prometheus');
   }
-  log('Installing Prometheus with apt-get (once, for the verification tests)...');
-  await run(aptGet, ['update'], env);
-  await run(aptGet, ['install', '-y', '--no-install-recommends', 'prometheus'], env);
+  await install(log);
   const installed = await findOnPath(['prometheus'], env);
   if (!installed) throw new ToolMissingError('prometheus was installed but is not on PATH; set PROMENADE_PROMETHEUS=/path/to/prometheus');
   return installed;
