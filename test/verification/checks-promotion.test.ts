@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/status.js';
 import { approveSignal, statusQuery } from '../../src/workflows/messages.js';
 import type { PromotionStatus } from '../../src/workflows/promotion-status.js';
-import { createPromotionEnvironment, promotionCommits, type PromotionEnvironment } from '../support/promotion-environment.js';
+import { createPromotionEnvironment, promotionCommits, recordHistory, type PromotionEnvironment } from '../support/promotion-environment.js';
 import { ERROR_RATE_QUERY, startPrometheusLab, type PrometheusLab } from '../support/prometheus.js';
 
 const errorRateCheck = (server = 'default') => `
@@ -69,6 +69,7 @@ describe('checks in a promotion', () => {
     await env.waitForState(handle.workflowId, ['awaiting-approval']);
     await handle.signal(approveSignal, { approver: 'alice' });
     const result = await handle.result();
+    await recordHistory(env, handle.workflowId, 'checks-promoted');
     expect(result.state).toBe('promoted');
     const status: PromotionStatus = await handle.query(statusQuery);
     const prod = status.stages.find((s) => s.stage === 'prod-promote')!;
@@ -92,6 +93,7 @@ describe('checks in a promotion', () => {
     await env.waitForState(handle.workflowId, ['verifying']);
     prometheus.setErrorRate(0.4);
     const failure = await failureOf(handle.workflowId);
+    await recordHistory(env, handle.workflowId, 'checks-soak-rolled-back');
     prometheus.setErrorRate(0);
     expect(failure.type).toBe('PromotionRolledBack');
     expect(failure.message).toMatch(/^verify-health failed: check error-rate: 2 failed measurement\(s\), more than failureLimit 1; last: value \[0\.\d+\]; rolled back prod/);
