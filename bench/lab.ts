@@ -170,11 +170,12 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export async function createLab(temporal: Temporal, spec: RepositorySpec): Promise<Lab> {
+/** `simulator` overrides the shared timings for a scenario that is about one of them (e.g. the progress deadline). */
+export async function createLab(temporal: Temporal, spec: RepositorySpec, simulator: ArgoCDSimulatorOptions = {}): Promise<Lab> {
   const root = await mkdtemp(join(tmpdir(), 'promenade-bench-'));
   const bare = join(root, 'gitops.git');
   const repositoryUrl = await generateRepository(bare, spec);
-  const sim = await startArgoCDSimulator(SIMULATOR_TIMINGS);
+  const sim = await startArgoCDSimulator({ ...SIMULATOR_TIMINGS, ...simulator });
   const token = await argocdSessionToken(sim.url, 'admin', 'admin');
   const argocd = new ArgoCDClient({ baseUrl: sim.url, token, insecure: false });
   const file = parsePipelineFile(spec.pipeline, { repository: repositoryUrl });

@@ -7,14 +7,15 @@ import { overheadScenarios } from './scenarios/overhead.js';
 import { manyAppsScenario } from './scenarios/many-apps.js';
 import { historyScenario } from './scenarios/history.js';
 import { waitingScenario } from './scenarios/waiting.js';
+import { failFastScenario } from './scenarios/fail-fast.js';
 import { renderTable, writeResults, type Row } from './table.js';
 
 export const SIZES = {
-  full: { reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 420_000, finish: 900_000 } },
-  quick: { reps: 2, apps: 20, historyCommits: 2_000, historyApps: 50, historyReps: 2, waiting: 100, waitingCapMs: { gate: 180_000, finish: 180_000 } },
+  full: { failFastSeconds: 60, deadlineSeconds: 600, reps: 3, apps: 100, historyCommits: 20_000, historyApps: 500, historyReps: 3, waiting: 1000, waitingCapMs: { gate: 420_000, finish: 900_000 } },
+  quick: { failFastSeconds: 6, deadlineSeconds: 60, reps: 2, apps: 20, historyCommits: 2_000, historyApps: 50, historyReps: 2, waiting: 100, waitingCapMs: { gate: 180_000, finish: 180_000 } },
 };
 
-const SIZE_FLAGS = { apps: 'apps', waiting: 'waiting', 'history-commits': 'historyCommits', 'history-apps': 'historyApps', reps: 'reps', 'history-reps': 'historyReps' } as const;
+const SIZE_FLAGS = { apps: 'apps', waiting: 'waiting', 'history-commits': 'historyCommits', 'history-apps': 'historyApps', reps: 'reps', 'history-reps': 'historyReps', 'fail-fast-seconds': 'failFastSeconds', 'deadline-seconds': 'deadlineSeconds' } as const;
 
 export async function runBench(argv: string[]): Promise<number> {
   let flags;
@@ -22,8 +23,8 @@ export async function runBench(argv: string[]): Promise<number> {
     const stringFlag = { type: 'string' } as const;
     ({ flags } = parseCommandLine(
       argv,
-      { quick: { type: 'boolean' }, only: stringFlag, apps: stringFlag, waiting: stringFlag, 'history-commits': stringFlag, 'history-apps': stringFlag, reps: stringFlag, 'history-reps': stringFlag },
-      'npm run bench -- [--quick] [--only 1,3] [--apps <n>] [--waiting <n>] [--history-commits <n>] [--history-apps <n>] [--reps <n>] [--history-reps <n>]',
+      { quick: { type: 'boolean' }, only: stringFlag, apps: stringFlag, waiting: stringFlag, 'history-commits': stringFlag, 'history-apps': stringFlag, reps: stringFlag, 'history-reps': stringFlag, 'fail-fast-seconds': stringFlag, 'deadline-seconds': stringFlag },
+      'npm run bench -- [--quick] [--only 1,3] [--apps <n>] [--waiting <n>] [--history-commits <n>] [--history-apps <n>] [--reps <n>] [--history-reps <n>] [--fail-fast-seconds <n>] [--deadline-seconds <n>]',
     ));
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof HelpRequested)) throw err;
@@ -56,6 +57,7 @@ export async function runBench(argv: string[]): Promise<number> {
     { ids: ['3'], title: `scenario 3: ${size.apps} promotions of ${size.apps} apps at once`, run: () => manyAppsScenario(temporal, size.apps, log) },
     { ids: ['4'], title: `scenario 4: ${size.historyCommits} commits and ${size.historyApps} apps vs 10 commits`, run: () => historyScenario(temporal, size, log) },
     { ids: ['6'], title: `scenario 6: ${size.waiting} promotions waiting for approval`, run: () => waitingScenario(temporal, size.waiting, size.waitingCapMs, log) },
+    { ids: ['7'], title: `scenario 7: a crash-looping image, failFast ${size.failFastSeconds}s vs the ${size.deadlineSeconds}s progress deadline`, run: () => failFastScenario(temporal, size, log) },
   ].filter((s) => !only || s.ids.some((id) => only.has(id)));
   const results = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
   try {

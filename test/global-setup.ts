@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensure as ensureChromium } from '../scripts/ensure-chromium.js';
+import { ensure as ensurePrometheus } from '../scripts/ensure-prometheus.js';
 import { ensure as ensureTemporalCli } from '../scripts/ensure-temporal-cli.js';
 import { startDevServer, type DevServer } from '../src/stack/dev-server.js';
 import { freePort } from '../src/stack/ports.js';
@@ -18,6 +19,8 @@ export default async function setup(project: TestProject) {
   if (process.env.PROMENADE_SKIP_TEMPORAL === '1') return;
   const log = (line: string) => console.log(line);
   if (await runIncludes(project, 'test/browser/')) project.provide('chromiumPath', await ensureChromium({ log }));
+  // The verification tests scrape metrics with a real Prometheus (test/support/prometheus.ts asks again: it also runs without this setup).
+  if (await runIncludes(project, 'test/verification/')) await ensurePrometheus({ log });
   const cliPath = await ensureTemporalCli({ log });
   // Worker processes spawned by the tests load this instead of bundling the workflow code each time.
   const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');

@@ -7,6 +7,8 @@ import { ArgoCDClient, argocdConfigFromEnv, type ArgoCDConfig } from '../argocd/
 import { watchHealth, type HealthWatchTuning } from '../argocd/health-watch.js';
 import { syncAndWait, type SyncProgress, type SyncTuning } from '../argocd/sync-and-wait.js';
 import { createAppLaneActivities } from './app-lane.js';
+import { createVerificationActivities } from './verification.js';
+import { assertChecksAllowed } from '../verification/policy.js';
 import type { PromotionActivities } from '../workflows/contract.js';
 import { commitChange } from '../git/commit.js';
 import { headDeliversRevision } from '../git/descendant.js';
@@ -25,6 +27,11 @@ import {
   type WorkerRepositories,
 } from '../config/worker-config/repositories.js';
 import { redactUrlCredentials } from '../config/repository-url.js';
+import { PIPELINE_DEFAULTS } from '../config/pipeline-file.js';
+import type { EnvironmentConfig } from '../config/pipeline.js';
+
+/** The environment's fail-fast grace; runs started before `failFast` existed get the default. */
+const failFastMs = (env: EnvironmentConfig) => (env.failFastSeconds ?? PIPELINE_DEFAULTS.failFastSeconds) * 1000;
 
 export interface ActivitySettings {
   /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
@@ -89,6 +96,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
 
   return {
     ...createAppLaneActivities(settings.client, settings.taskQueue),
+    ...createVerificationActivities(settings.workerConfig?.verification),
 
     async loadPipeline({ app, repository: requested }) {
       // Before any git process: a repository the worker does not serve is never fetched, nor sent credentials.
@@ -100,6 +108,8 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
       const pipeline = await readPipelineFile(repository.url, settings.configBranch, app, workspace(repository), cancellationSignal());
       // Before anything is committed: a promenade.yaml may not point its environments at other teams' projects.
       for (const env of pipeline.environments) inAllowedProject(repository, env);
+      // Checks aimed where the worker's operators did not allow end the promotion here, before any commit.
+      assertChecksAllowed(pipeline, settings.workerConfig?.verification);
       return pipeline;
     },
 
@@ -136,6 +146,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
         headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, workspace(gitops), context.cancellationSignal),
+        failFast: { image, graceMs: failFastMs(env) },
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });
@@ -153,6 +164,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         project: env.argocd.project,
         revision,
         durationMs: soakSeconds * 1000,
+        failFast: { graceMs: failFastMs(env) },
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
         ...(settings.healthTuning ? { tuning: settings.healthTuning } : {}),

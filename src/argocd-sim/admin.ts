@@ -3,6 +3,7 @@ import { ApiError } from './api-error.js';
 import type { Cluster } from './cluster.js';
 import type { Controller } from './controller.js';
 import type { FaultControl } from './fault-control.js';
+import { IMAGE_FAILURE_MODES, type ImageFailureMode } from './faults.js';
 import type { RequestLog } from './requests.js';
 import type { ApplicationStore } from './store.js';
 
@@ -40,7 +41,9 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
       case 'GET /faults':
         return reply(200, f.snapshot());
       case 'POST /faults/images':
-        f.failImages(String(body.pattern ?? ''), body.mode === 'crash' ? 'crash' : 'pull');
+        f.failImages(String(body.pattern ?? ''), IMAGE_FAILURE_MODES.includes(body.mode as ImageFailureMode) ? (body.mode as ImageFailureMode) : 'pull', {
+          ...(typeof body.app === 'string' && body.app ? { app: body.app } : {}),
+        });
         return reply(200, f.snapshot());
       case 'DELETE /faults/images':
         f.clearImageFailures(typeof body.pattern === 'string' ? body.pattern : undefined);

@@ -3,7 +3,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { HealthStatus, Manifest } from './types.js';
 import { rfc3339 } from './time.js';
 
-export type PodFailure = 'ImagePullBackOff' | 'CrashLoopBackOff';
+/** How a pod fails: its image cannot be pulled, its container crash-loops, or an init container crash-loops. */
+export type PodFailure = 'ImagePullBackOff' | 'CrashLoopBackOff' | 'Init:CrashLoopBackOff';
+
+export interface PodContainer {
+  name: string;
+  image: string;
+}
 
 export interface Pod {
   name: string;
@@ -11,12 +17,28 @@ export interface Pod {
   deployment: string;
   templateHash: string;
   images: string[];
+  /** Containers and init containers of the pod template (absent in state saved by older simulators). */
+  containers?: PodContainer[];
+  initContainers?: PodContainer[];
   ready: boolean;
   phase: 'Pending' | 'Running';
   reason?: PodFailure;
+  /** Restarts of the failing container, counted with the kubelet's doubling back-off. */
   restarts: number;
+  /** When the failing container restarts next (crash loops only). */
+  nextRestartAt?: number;
+  /** When the pod started failing (pull failures show ErrImagePull before the first back-off). */
+  failingSince?: number;
   createdAt: number;
   readyAt?: number;
+  resourceVersion?: number;
+}
+
+/** A ReplicaSet of a Deployment: one per pod template the Deployment has had, numbered like Kubernetes' revisions. */
+export interface ReplicaSetRecord {
+  templateHash: string;
+  revision: number;
+  createdAt: number;
 }
 
 interface DeploymentRollout {
@@ -24,6 +46,8 @@ interface DeploymentRollout {
   observedGeneration: number;
   templateHash: string;
   pods: Pod[];
+  /** Absent in state saved by older simulators (then built on first use). */
+  replicaSets?: ReplicaSetRecord[];
   lastProgressAt: number;
   deadlineExceeded: boolean;
 }
@@ -39,7 +63,12 @@ export interface LiveObject {
 export interface ClusterTiming {
   rolloutStepMs: number;
   progressDeadlineMs: number;
+  /** The kubelet's first crash-loop back-off (10 s), doubled per restart up to 30 times it (5 min). */
+  crashBackoffMs: number;
 }
+
+/** Kubernetes keeps this many old ReplicaSets of a Deployment (revisionHistoryLimit's default). */
+const REVISION_HISTORY_LIMIT = 10;
 
 /** Asked per pod on every rollout step: should this pod fail, and how. */
 export type PodFaultProbe = (pod: Pod, app: string | undefined) => PodFailure | undefined;
@@ -77,14 +106,20 @@ export class Cluster {
   private readonly active = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private listeners: Array<(apps: Set<string | undefined>) => void> = [];
+  /** Bumped whenever a pod changes, like etcd's resourceVersion. */
+  private resourceVersion = 0;
 
   constructor(
-    private readonly timing: ClusterTiming,
+    readonly timing: ClusterTiming,
     private readonly podFault: PodFaultProbe = () => undefined,
   ) {}
 
-  onChange(listener: (apps: Set<string | undefined>) => void): void {
+  /** Calls `listener` with the applications whose live objects changed; returns the unsubscribe. */
+  onChange(listener: (apps: Set<string | undefined>) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   hasNamespace(name: string): boolean {
@@ -250,16 +285,26 @@ export class Cluster {
     const r = obj.rollout;
     if (!r) {
       obj.rollout = { generation: 1, observedGeneration: 0, templateHash: hash, pods: [], lastProgressAt: Date.now(), deadlineExceeded: false };
+      recordReplicaSet(obj.rollout, hash);
     } else if (!before || !isDeepStrictEqual(specOf(before), specOf(obj.manifest))) {
       r.generation += 1;
       if (r.templateHash !== hash) {
         r.templateHash = hash;
         r.lastProgressAt = Date.now();
         r.deadlineExceeded = false;
+        recordReplicaSet(r, hash);
       }
     }
     this.active.add(key);
     this.schedule();
+  }
+
+  /** The Deployment's ReplicaSets, newest revision last. */
+  replicaSets(key: string): ReplicaSetRecord[] {
+    const r = this.objects.get(key)?.rollout;
+    if (!r) return [];
+    if (!r.replicaSets) recordReplicaSet(r, r.templateHash);
+    return [...r.replicaSets!].sort((a, b) => a.revision - b.revision);
   }
 
   private schedule(): void {
@@ -304,12 +349,20 @@ export class Cluster {
       if (failure && (p.ready || p.reason !== failure)) {
         p.ready = false;
         p.reason = failure;
-        p.phase = failure === 'ImagePullBackOff' ? 'Pending' : 'Running';
+        p.phase = failure === 'CrashLoopBackOff' ? 'Running' : 'Pending';
+        p.failingSince = now;
+        // A crash loop's first crash comes at once; later restarts wait out the doubling back-off.
+        p.nextRestartAt = failure === 'ImagePullBackOff' ? undefined : now;
         r.lastProgressAt = now;
       } else if (!failure && p.reason) {
         p.reason = undefined;
+        p.nextRestartAt = undefined;
+        p.failingSince = undefined;
       }
-      if (p.reason === 'CrashLoopBackOff') p.restarts += 1;
+      if (p.reason && p.reason !== 'ImagePullBackOff' && p.nextRestartAt !== undefined && now >= p.nextRestartAt) {
+        p.restarts += 1;
+        p.nextRestartAt = now + crashBackoff(this.timing.crashBackoffMs, p.restarts);
+      }
     }
 
     if (current.length > replicas) {
@@ -335,12 +388,18 @@ export class Cluster {
         deployment: m.metadata.name,
         templateHash: r.templateHash,
         images,
+        containers: templateContainers(m, 'containers'),
+        initContainers: templateContainers(m, 'initContainers'),
         ready: false,
         phase: 'Pending',
         restarts: 0,
         createdAt: now,
       };
       pod.reason = this.podFault(pod, obj.app);
+      if (pod.reason) {
+        pod.failingSince = now;
+        if (pod.reason !== 'ImagePullBackOff') pod.nextRestartAt = now;
+      }
       r.pods.push(pod);
       current.push(pod);
       r.lastProgressAt = now;
@@ -350,6 +409,13 @@ export class Cluster {
       r.pods = current;
     }
     const done = r.pods.length === replicas && r.pods.every((p) => p.templateHash === r.templateHash && p.ready);
+    for (const p of r.pods) {
+      const digest = podDigest([p]);
+      if (podVersions.get(p) !== digest) {
+        podVersions.set(p, digest);
+        p.resourceVersion = ++this.resourceVersion;
+      }
+    }
     if (done) {
       r.deadlineExceeded = false;
       return true;
@@ -439,7 +505,7 @@ function specOf(m: Manifest): { replicas?: number; paused?: boolean; template?: 
   return (m.spec as { replicas?: number; paused?: boolean; template?: unknown } | undefined) ?? {};
 }
 
-function desiredReplicas(m: Manifest): number {
+export function desiredReplicas(m: Manifest): number {
   const r = specOf(m).replicas;
   return typeof r === 'number' && r >= 0 ? r : 1;
 }
@@ -456,6 +522,29 @@ function templateHash(m: Manifest): string {
     .slice(0, 10);
 }
 
+const podVersions = new WeakMap<Pod, string>();
+
 function podDigest(pods: Pod[]): string {
-  return pods.map((p) => `${p.name}:${p.ready}:${p.reason ?? ''}`).join(',');
+  return pods.map((p) => `${p.name}:${p.ready}:${p.reason ?? ''}:${p.restarts}:${p.failingSince ?? ''}`).join(',');
+}
+
+/** The kubelet's crash-loop back-off after `restarts` restarts: base, doubled each time, at most 30 times base. */
+export function crashBackoff(baseMs: number, restarts: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, restarts - 1), baseMs * 30);
+}
+
+function recordReplicaSet(r: DeploymentRollout, hash: string): void {
+  const sets = (r.replicaSets ??= []);
+  const revision = Math.max(0, ...sets.map((s) => s.revision)) + 1;
+  const existing = sets.find((s) => s.templateHash === hash);
+  // Going back to an earlier template reuses its ReplicaSet under a new revision, as Kubernetes does.
+  if (existing) existing.revision = revision;
+  else sets.push({ templateHash: hash, revision, createdAt: Date.now() });
+  const old = sets.filter((s) => s.templateHash !== hash).sort((a, b) => a.revision - b.revision);
+  while (old.length > REVISION_HISTORY_LIMIT) sets.splice(sets.indexOf(old.shift()!), 1);
+}
+
+export function templateContainers(m: Manifest, field: 'containers' | 'initContainers'): PodContainer[] {
+  const template = specOf(m).template as { spec?: Record<string, Array<{ name?: string; image?: string }> | undefined> } | undefined;
+  return (template?.spec?.[field] ?? []).map((c, i) => ({ name: c.name ?? `${field === 'containers' ? 'container' : 'init'}-${i}`, image: c.image ?? '' }));
 }

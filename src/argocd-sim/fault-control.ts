@@ -2,7 +2,7 @@ import { failedPrecondition, invalidArgument, notFound } from './api-error.js';
 import { setOperation } from './applications.js';
 import { type Cluster, objectKey } from './cluster.js';
 import type { Controller } from './controller.js';
-import type { FaultSnapshot, FaultState, HttpFaults } from './faults.js';
+import type { FaultSnapshot, FaultState, HttpFaults, ImageFailureMode } from './faults.js';
 import type { GitSource } from './git-source.js';
 import type { ApplicationStore } from './store.js';
 import type { Manifest } from './types.js';
@@ -30,7 +30,7 @@ export interface ForeignOperationRequest {
 
 /** Run-time fault switches, shared by the programmatic API and /sim/admin. */
 export interface FaultControl {
-  failImages(pattern: string, mode?: 'pull' | 'crash'): void;
+  failImages(pattern: string, mode?: ImageFailureMode, opts?: { app?: string }): void;
   clearImageFailures(pattern?: string): void;
   degrade(app: string, opts?: { afterMs?: number; mode?: 'pull' | 'crash' }): void;
   recover(app: string): void;
@@ -60,9 +60,10 @@ export function createFaultControl(
     timers.add(t);
   };
   return {
-    failImages(pattern, mode = 'pull') {
+    failImages(pattern, mode = 'pull', opts = {}) {
       if (!pattern) throw invalidArgument('pattern is required');
-      state.imageFailures = [...state.imageFailures.filter((f) => f.pattern !== pattern), { pattern, mode }];
+      const failure = { pattern, mode, ...(opts.app ? { app: opts.app } : {}) };
+      state.imageFailures = [...state.imageFailures.filter((f) => f.pattern !== pattern || f.app !== opts.app), failure];
       cluster.wake();
     },
     clearImageFailures(pattern) {

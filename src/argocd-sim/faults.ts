@@ -12,10 +12,23 @@ export interface HttpFaults {
   dropRate?: number;
 }
 
+/** pull: ErrImagePull/ImagePullBackOff; crash: the container crash-loops; init-crash: an init container crash-loops. */
+export type ImageFailureMode = 'pull' | 'crash' | 'init-crash';
+
+export const IMAGE_FAILURE_MODES: readonly ImageFailureMode[] = ['pull', 'crash', 'init-crash'];
+
 export interface ImageFailure {
   pattern: string;
-  mode: 'pull' | 'crash';
+  mode: ImageFailureMode;
+  /** Only pods of this application fail (all applications when absent). */
+  app?: string;
 }
+
+const FAILURE_OF_MODE: Record<ImageFailureMode, PodFailure> = {
+  pull: 'ImagePullBackOff',
+  crash: 'CrashLoopBackOff',
+  'init-crash': 'Init:CrashLoopBackOff',
+};
 
 export interface FaultSnapshot {
   imageFailures: ImageFailure[];
@@ -35,7 +48,9 @@ export class FaultState {
 
   podFailure(pod: Pod, app: string | undefined): PodFailure | undefined {
     for (const f of this.imageFailures) {
-      if (pod.images.some((image) => globMatch(f.pattern, image))) return f.mode === 'crash' ? 'CrashLoopBackOff' : 'ImagePullBackOff';
+      if (f.app && f.app !== app) continue;
+      const images = [...pod.images, ...(pod.initContainers ?? []).map((c) => c.image)];
+      if (images.some((image) => globMatch(f.pattern, image))) return FAILURE_OF_MODE[f.mode];
     }
     const degraded = app ? this.degradedAt.get(app) : undefined;
     if (degraded && degraded.at <= Date.now()) return degraded.mode === 'pull' ? 'ImagePullBackOff' : 'CrashLoopBackOff';

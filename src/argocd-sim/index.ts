@@ -37,6 +37,8 @@ export interface ArgoCDSimulatorOptions {
   rolloutStepMs?: number;
   /** A rollout with no progress for this long turns Degraded. Default 600000 (Kubernetes' 600 s). */
   progressDeadlineMs?: number;
+  /** A crash-looping container's first restart back-off, doubled per restart up to 30 times it. Default 10000 (the kubelet's). */
+  crashBackoffMs?: number;
   /** Sync accepted -> operationState Running. Default 200. */
   operationDelayMs?: number;
   /** Running -> applied (Succeeded/Failed). Default 300. */
@@ -78,7 +80,7 @@ export async function startArgoCDSimulator(opts: ArgoCDSimulatorOptions = {}): P
   const faultState = new FaultState();
   const store = new ApplicationStore();
   const cluster = new Cluster(
-    { rolloutStepMs: opts.rolloutStepMs ?? 300, progressDeadlineMs: opts.progressDeadlineMs ?? 600_000 },
+    { rolloutStepMs: opts.rolloutStepMs ?? 300, progressDeadlineMs: opts.progressDeadlineMs ?? 600_000, crashBackoffMs: opts.crashBackoffMs ?? 10_000 },
     (pod, app) => faultState.podFailure(pod, app),
   );
   const scratch = mkdtempSync(join(tmpdir(), 'argocd-sim-'));

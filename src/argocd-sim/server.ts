@@ -5,6 +5,7 @@ import * as api from './applications.js';
 import type { Principal } from './auth.js';
 import type { FaultState } from './faults.js';
 import type { RequestLog } from './requests.js';
+import { getResourceTree, watchResourceTree } from './resource-tree.js';
 import { watchApplications, writeStreamError } from './stream.js';
 
 export interface ServerContext {
@@ -38,6 +39,7 @@ export function createApiServer(ctx: ServerContext): Server {
     { method: 'POST', pattern: new RegExp(`^${APP}/sync$`), handler: (c) => api.syncApplication(a, c) },
     { method: 'DELETE', pattern: new RegExp(`^${APP}/operation$`), handler: (c) => api.terminateOperation(a, c) },
     { method: 'POST', pattern: new RegExp(`^${APP}/rollback$`), handler: (c) => api.rollbackApplication(a, c) },
+    { method: 'GET', pattern: new RegExp(`^${APP}/resource-tree$`), handler: (c) => getResourceTree(a, c) },
     { method: 'GET', pattern: /^\/api\/v1\/session\/userinfo$/, handler: (c) => ({ loggedIn: true, username: c.principal.subject, iss: 'argocd' }) },
     { method: 'DELETE', pattern: /^\/api\/v1\/session$/, handler: () => ({}) },
   ];
@@ -130,6 +132,19 @@ async function handle(ctx: ServerContext, routes: Route[], req: IncomingMessage,
       return writeStreamError(res, err as ApiError);
     }
     return watchApplications(ctx.api.store, principal, req, res, url.searchParams, ctx.sseKeepaliveMs);
+  }
+
+  const treeStream = /^\/api\/v1\/stream\/applications\/([^/]+)\/resource-tree$/.exec(path);
+  if (treeStream && method === 'GET') {
+    let app: string;
+    try {
+      const principal = ctx.api.auth.authenticate(req);
+      const call = { principal, query: url.searchParams, body: {}, name: decodeURIComponent(treeStream[1]!), signal: new AbortController().signal };
+      app = api.lookup(ctx.api, call, call.name).metadata.name;
+    } catch (err) {
+      return writeStreamError(res, err instanceof ApiError ? err : new ApiError(GrpcCode.Internal, String(err)));
+    }
+    return watchResourceTree(ctx.api.cluster, app, req, res, ctx.sseKeepaliveMs);
   }
 
   const route = routes.map((r) => ({ r, m: r.method === method ? r.pattern.exec(path) : null })).find((x) => x.m);

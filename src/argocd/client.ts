@@ -251,13 +251,27 @@ export class ArgoCDClient {
     query.append('projects', opts.project);
     if (opts.resourceVersion) query.set('resourceVersion', opts.resourceVersion);
     if (opts.appNamespace) query.set('appNamespace', opts.appNamespace);
-    const path = '/api/v1/stream/applications';
+    for await (const result of this.streamResults<ApplicationWatchEvent>('/api/v1/stream/applications', query, name, opts.signal)) {
+      if (result.application) yield result;
+    }
+  }
+
+  /** A plain GET of any API path, with the client's retries, error mapping, size limit and redaction. */
+  async get<T>(path: string, query: URLSearchParams, opts: { application?: string; signal?: AbortSignal; tries?: number } = {}): Promise<T> {
+    return this.call<T>({ method: 'GET', path, query, application: opts.application, signal: opts.signal, tries: opts.tries });
+  }
+
+  /**
+   * The `result` of every line of a grpc-gateway stream (NDJSON). Ends when the server closes the stream or
+   * `signal` aborts; throws ArgoCDApiError for an error answer, an `error` line or a line above the size limit.
+   */
+  async *streamResults<T>(path: string, query: URLSearchParams, name: string, signal?: AbortSignal): AsyncGenerator<T, void, undefined> {
     const what = `GET ${path}?${query}`;
-    if (opts.signal?.aborted) return;
+    if (signal?.aborted) return;
     this.requests++;
     const stream = this.http.stream(`${this.config.baseUrl}${path}`, {
       searchParams: query,
-      signal: opts.signal,
+      signal,
       timeout: { connect: 10_000, secureConnect: 10_000, response: 30_000 },
     });
     // got emits 'response' before data; keep status for error bodies that come before any event.
@@ -286,7 +300,7 @@ export class ArgoCDClient {
         let from = 0;
         for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
           if (pendingBytes + nl - from > this.maxBytes) throw this.tooLarge(what, 'a stream line', name);
-          const ev = this.parseStreamLine(takeLine(chunk.subarray(from, nl)), what, name);
+          const ev = this.parseStreamLine<T>(takeLine(chunk.subarray(from, nl)), what, name);
           from = nl + 1;
           if (ev) yield ev;
         }
@@ -295,10 +309,10 @@ export class ArgoCDClient {
         if (pendingBytes > this.maxBytes) throw this.tooLarge(what, 'a stream line', name);
       }
       if (status !== undefined && status !== 200) throw this.httpError(what, status, errorBody, name);
-      const ev = this.parseStreamLine(takeLine(Buffer.alloc(0)), what, name);
+      const ev = this.parseStreamLine<T>(takeLine(Buffer.alloc(0)), what, name);
       if (ev) yield ev;
     } catch (err) {
-      if (opts.signal?.aborted) return;
+      if (signal?.aborted) return;
       if (err instanceof ArgoCDApiError) throw err;
       throw this.connectionError(what, err, name);
     } finally {
@@ -306,10 +320,10 @@ export class ArgoCDClient {
     }
   }
 
-  private parseStreamLine(raw: string, what: string, app: string): ApplicationWatchEvent | undefined {
+  private parseStreamLine<T>(raw: string, what: string, app: string): T | undefined {
     const line = raw.trim();
     if (!line) return undefined;
-    let parsed: { result?: ApplicationWatchEvent; error?: { grpc_code?: number; http_code?: number; message?: string } };
+    let parsed: { result?: T; error?: { grpc_code?: number; http_code?: number; message?: string } };
     try {
       parsed = JSON.parse(line);
     } catch {
@@ -320,8 +334,7 @@ export class ArgoCDClient {
       const httpCode = parsed.error.http_code ?? 500;
       throw new ArgoCDApiError(`${what}: ${httpCode} ${msg}`, httpCode, parsed.error.grpc_code, msg, app);
     }
-    if (parsed.result?.application) return parsed.result;
-    return undefined;
+    return parsed.result ?? undefined;
   }
 
   private async call<T>(spec: CallSpec): Promise<T> {

@@ -14,6 +14,7 @@
 import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import { abortError } from './abort.js';
 import { ArgoCDApiError, argocdFailure, type ArgoCDClient } from './client.js';
+import { type FailFastOptions, watchNewRevisionPods } from './fail-fast.js';
 import { ApplicationFeed } from './feed.js';
 import { degradedMessage, describeApplication, sameRevision } from './readiness.js';
 import type { Application } from './types.js';
@@ -59,6 +60,8 @@ export interface WatchHealthInput {
   onProgress?: (progress: HealthWatchProgress) => void;
   signal?: AbortSignal;
   tuning?: Partial<HealthWatchTuning>;
+  /** Fail the soak as soon as the revision's pods keep crash-looping or failing to pull (fail-fast.ts). */
+  failFast?: FailFastOptions;
 }
 
 export interface HealthWatchSummary {
@@ -116,6 +119,7 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
     requests: client.requests - requestsAtStart,
   });
 
+  let pods: ReturnType<typeof watchNewRevisionPods>;
   try {
     // A plain read first: a wrong name or project fails now with 404/403, where the stream would just stay
     // silent (it skips missing and forbidden apps).
@@ -126,9 +130,11 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
       throw failure(err);
     }
     feed.start();
+    pods = input.failFast ? watchNewRevisionPods(client, { application, project, signal, ...input.failFast }) : undefined;
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
       if (feed.fatal) throw failure(feed.fatal);
+      if (pods?.failure) throw pods.failure;
       if (feed.deleted) {
         throw terminal(TERMINAL.degraded, `Argo CD application ${application} was deleted during the health watch of revision ${revision}`);
       }
@@ -183,7 +189,7 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
 
       let wait = Math.max(0, Math.min(end - now, tuning.progressEveryMs));
       if (unhealthySince !== undefined) wait = Math.min(Math.max(wait, 20), unhealthySince + tuning.unhealthyGraceMs - now);
-      const changed = await feed.waitForChange(version, Math.max(wait, 20));
+      const changed = await Promise.race([feed.waitForChange(version, Math.max(wait, 20)), ...(pods ? [pods.failed.then(() => true)] : [])]);
       if (!changed && Date.now() - Math.max(feed.lastUpdateAt, lastObservationAt) >= tuning.pollFallbackMs) {
         try {
           const fresh = await client.getApplication(application, { project, signal, tries: 1 });
@@ -202,6 +208,6 @@ export async function watchHealth(client: ArgoCDClient, input: WatchHealthInput)
       }
     }
   } finally {
-    await feed.stopped();
+    await Promise.all([feed.stopped(), pods?.stop()]);
   }
 }

@@ -4,6 +4,7 @@
 import { TERMINAL, terminal, retryable, RETRYABLE } from '../failures.js';
 import { abortError } from './abort.js';
 import { ArgoCDApiError, argocdFailure, type ArgoCDClient } from './client.js';
+import { type FailFastOptions, watchNewRevisionPods } from './fail-fast.js';
 import { ApplicationFeed } from './feed.js';
 import {
   INFO_PROMOTION,
@@ -90,6 +91,8 @@ export interface SyncAndWaitInput {
   headContainsRevision?: (head: string, revision: string) => Promise<boolean>;
   signal?: AbortSignal;
   tuning?: Partial<SyncTuning>;
+  /** Fail the stage as soon as the new revision's pods keep crash-looping or failing to pull (fail-fast.ts). */
+  failFast?: FailFastOptions;
 }
 
 export interface SyncAndWaitResult {
@@ -189,6 +192,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   }
   let autoSync = input.autoSync ?? isAutoSync(feed.latest!);
   feed.start();
+  const pods = input.failFast ? watchNewRevisionPods(client, { application, project, signal, ...input.failFast }) : undefined;
 
   const contains = new Map<string, boolean>();
   const checkHead = async () => {
@@ -224,6 +228,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
       if (feed.fatal) throw failure(feed.fatal);
+      if (pods?.failure) throw pods.failure;
       if (feed.deleted) {
         throw terminal(TERMINAL.argocdAccess, `Argo CD application ${application} was deleted while waiting for revision ${revision}`);
       }
@@ -373,13 +378,13 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
       if (d.kind === 'need-hard-refresh' && staleSince !== undefined) {
         wait = Math.min(wait, Math.max(staleSince + tuning.hardRefreshAfterMs, lastHardRefreshAt + tuning.hardRefreshEveryMs) - Date.now());
       }
-      const changed = await feed.waitForChange(version, Math.max(wait, 50));
+      const changed = await Promise.race([feed.waitForChange(version, Math.max(wait, 50)), ...(pods ? [pods.failed.then(() => true)] : [])]);
       if (!changed && Date.now() - Math.max(feed.lastUpdateAt, lastObservationAt) >= tuning.pollFallbackMs) {
         await observe(() => client.getApplication(application, { project, signal, tries: 1 }));
       }
     }
   } finally {
-    await feed.stopped();
+    await Promise.all([feed.stopped(), pods?.stop()]);
   }
 
   async function observe(get: () => Promise<Application>): Promise<void> {

@@ -5,7 +5,7 @@ import { integerValue, parseCommandLine, UsageError } from './args.js';
 
 const USAGE =
   'promenade argocd-sim --port <p> [--host <addr>] [--state-dir <dir>] [--admin-password <pw>] [--admin-key <key>] ' +
-  '[--reconcile-interval <ms>] [--rollout-step <ms>] [--progress-deadline <ms>] [--repo <url>=<path>]...';
+  '[--reconcile-interval <ms>] [--rollout-step <ms>] [--progress-deadline <ms>] [--crash-backoff <ms>] [--repo <url>=<path>]...';
 
 /** Parses `promenade argocd-sim` flags; a UsageError names the offending flag. */
 export function parseArgoCDSimulatorArgs(argv: string[]): ArgoCDSimulatorOptions {
@@ -20,6 +20,7 @@ export function parseArgoCDSimulatorArgs(argv: string[]): ArgoCDSimulatorOptions
       'reconcile-interval': { type: 'string' },
       'rollout-step': { type: 'string' },
       'progress-deadline': { type: 'string' },
+      'crash-backoff': { type: 'string' },
       repo: { type: 'string', multiple: true },
     },
     USAGE,
@@ -28,7 +29,7 @@ export function parseArgoCDSimulatorArgs(argv: string[]): ArgoCDSimulatorOptions
     if (value === '') throw new UsageError(`--${flag} needs a value`);
     return value;
   };
-  const ms = (flag: 'reconcile-interval' | 'rollout-step' | 'progress-deadline') => {
+  const ms = (flag: 'reconcile-interval' | 'rollout-step' | 'progress-deadline' | 'crash-backoff') => {
     const raw = flags[flag];
     return raw === undefined ? undefined : integerValue(`--${flag}`, raw, 1);
   };
@@ -42,6 +43,7 @@ export function parseArgoCDSimulatorArgs(argv: string[]): ArgoCDSimulatorOptions
     reconcileIntervalMs: ms('reconcile-interval'),
     rolloutStepMs: ms('rollout-step'),
     progressDeadlineMs: ms('progress-deadline'),
+    crashBackoffMs: ms('crash-backoff'),
   };
   for (const spec of flags.repo ?? []) {
     const at = spec.lastIndexOf('=');

@@ -43,6 +43,10 @@ export function formatStatus(id: string, status: PromotionStatus): string {
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${t(stage.stage.padEnd(16))} ${t(stage.status)}${extra ? `  ${t(extra)}` : ''}`);
+    // Each check's latest measurement; --json has all the kept ones.
+    const latest = new Map((stage.checks ?? []).map((m) => [m.check, m]));
+    // Measurements quote what endpoints answered: escaped like everything else.
+    for (const m of latest.values()) lines.push(`    check ${t(m.check)} (${m.during}): ${m.phase}${m.value !== undefined ? ` ${t(m.value)}` : ''}${m.message ? `: ${t(m.message)}` : ''} at ${m.at}`);
   }
   const decision = (a: { approver: string; comment?: string }) => (a.comment ? `${t(a.approver)} (${t(a.comment)})` : t(a.approver));
   if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map(decision).join(', ')}`);

@@ -31,7 +31,8 @@
 //           soak: 5m
 import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppPipeline, ApprovalPolicy, EnvironmentConfig, ImageSetter, PipelineFile, RollbackScope } from './pipeline.js';
+import type { AppPipeline, ApprovalPolicy, CheckConfig, CheckLimits, EnvironmentConfig, HttpCheckConfig, ImageSetter, PipelineFile, PrometheusCheckConfig, RollbackScope } from './pipeline.js';
+import { ConditionError, parseCondition } from '../verification/condition.js';
 import { redactUrlCredentials } from './repository-url.js';
 import { CONTROL_CHARACTERS, isBranchName, isNameLabel, MAX_NAME_LENGTH, quoteValue, RESOURCE_NAME } from './text-rules.js';
 
@@ -53,6 +54,7 @@ export const PIPELINE_DEFAULTS = {
   },
   approval: { approvers: [] as string[], required: 1, forbidSelfApproval: true, timeoutSeconds: 24 * 3600 },
   soakSeconds: { last: 60, others: 0 },
+  failFastSeconds: 60,
   rollback: 'failed-environment' as RollbackScope,
 } as const;
 
@@ -133,7 +135,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const APP_KEYS = ['branch', 'rollback', 'project', 'approval', 'environments'];
-const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak'];
+const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak', 'failFast', 'checks'];
 const APPROVAL_KEYS = ['approvers', 'required', 'allowSelfApproval', 'forbidSelfApproval', 'timeout'];
 
 type Mapping = Record<string, unknown>;
@@ -223,9 +225,13 @@ function resolveEnvironment(
   let soakSeconds: number = inherited.isLast ? PIPELINE_DEFAULTS.soakSeconds.last : PIPELINE_DEFAULTS.soakSeconds.others;
   if (spec.soak !== undefined) soakSeconds = problems.duration(`${at}.soak`, spec.soak) ?? soakSeconds;
 
+  const failFastSeconds = failFast(problems, `${at}.failFast`, spec.failFast);
+  const checkList = spec.checks === undefined ? undefined : checks(problems, `${at}.checks`, spec.checks);
+
   if (path === undefined || application === undefined || project === undefined || image === undefined) return undefined;
-  const environment: EnvironmentConfig = { name, path, argocd: { application, project }, image, soakSeconds };
+  const environment: EnvironmentConfig = { name, path, argocd: { application, project }, image, soakSeconds, failFastSeconds };
   if (approval) environment.approval = approval;
+  if (checkList?.length) environment.checks = checkList;
   return environment;
 }
 
@@ -271,6 +277,163 @@ function imageSetter(problems: Problems, at: string, raw: unknown, envPath: stri
     return undefined;
   }
   return { kind, file, key: target, value };
+}
+
+/** `failFast: 45s`: how long the new pods may keep failing before the stage fails; `0`/`0s` waits for Kubernetes. */
+function failFast(problems: Problems, at: string, raw: unknown): number {
+  if (raw === undefined) return PIPELINE_DEFAULTS.failFastSeconds;
+  const seconds = problems.duration(at, raw);
+  if (seconds !== undefined && seconds > 3600) problems.add(at, raw, 'is longer than 1h (a stage waits at most that long; use 0 to turn fail-fast off)');
+  return seconds ?? PIPELINE_DEFAULTS.failFastSeconds;
+}
+
+const MAX_CHECKS = 20;
+const CHECK_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HTTP_KEYS = ['url', 'method', 'status', 'body', 'headers', 'secretHeaders', 'successes', 'interval', 'timeout', 'insecure', 'failureLimit', 'errorLimit'];
+const PROMETHEUS_KEYS = ['query', 'server', 'successCondition', 'failureCondition', 'interval', 'count', 'failureLimit', 'inconclusiveLimit', 'errorLimit'];
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+const ENV_VAR = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `checks:` of an environment: `- { name, http: {...} }` or `- { name, prometheus: {...} }`. Conditions are parsed
+ * here, so a wrong one stops the promotion before anything is committed. Hosts and secrets are checked against the
+ * worker's configuration when the pipeline is loaded (src/verification/policy.ts), not here: this file has no say.
+ */
+function checks(problems: Problems, at: string, raw: unknown): CheckConfig[] | undefined {
+  if (!Array.isArray(raw)) {
+    problems.add(at, raw, 'is not a list of checks');
+    return undefined;
+  }
+  if (raw.length > MAX_CHECKS) problems.add(at, `${raw.length} checks`, `are more than ${MAX_CHECKS}`);
+  const out: CheckConfig[] = [];
+  const names = new Set<string>();
+  raw.slice(0, MAX_CHECKS).forEach((entry, index) => {
+    const here = `${at}[${index}]`;
+    if (!isMapping(entry)) return problems.add(here, entry, 'is not a check (a mapping with name and http: or prometheus:)');
+    problems.unknownKeys(here, entry, ['name', 'http', 'prometheus']);
+    const name = entry.name;
+    if (typeof name !== 'string' || name.length > 63 || !CHECK_NAME.test(name)) problems.add(`${here}.name`, name, 'is not a check name (lowercase letters, digits and "-")');
+    else if (names.has(name)) problems.add(`${here}.name`, name, 'is a duplicate check name');
+    else names.add(name);
+    const kinds = ['http', 'prometheus'].filter((k) => entry[k] !== undefined);
+    if (kinds.length !== 1) return problems.add(here, undefined, 'needs exactly one of http: or prometheus:');
+    const check = kinds[0] === 'http' ? httpCheck(problems, `${here}.http`, entry.http) : prometheusCheck(problems, `${here}.prometheus`, entry.prometheus);
+    if (check && typeof name === 'string') out.push({ ...check, name } as CheckConfig);
+  });
+  return out;
+}
+
+function checkLimits(problems: Problems, at: string, spec: Mapping, defaults: CheckLimits): CheckLimits {
+  const interval = spec.interval === undefined ? defaults.intervalSeconds : problems.duration(`${at}.interval`, spec.interval);
+  if (interval === 0) problems.add(`${at}.interval`, spec.interval, 'must be longer than 0s');
+  return {
+    intervalSeconds: interval || defaults.intervalSeconds,
+    failureLimit: count(problems, `${at}.failureLimit`, spec.failureLimit, defaults.failureLimit, 0),
+    errorLimit: count(problems, `${at}.errorLimit`, spec.errorLimit, defaults.errorLimit, 0),
+  };
+}
+
+function count(problems: Problems, at: string, raw: unknown, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  if (!Number.isInteger(raw) || (raw as number) < min || (raw as number) > 1000) {
+    problems.add(at, raw, `is not a whole number from ${min} to 1000`);
+    return fallback;
+  }
+  return raw as number;
+}
+
+function httpCheck(problems: Problems, at: string, spec: unknown): Omit<HttpCheckConfig, 'name'> | undefined {
+  if (!isMapping(spec)) return problems.add(at, spec, 'is not a mapping (url:, status:, ...)'), undefined;
+  problems.unknownKeys(at, spec, HTTP_KEYS);
+  const before = problems.count();
+  let url: URL | undefined;
+  try {
+    url = typeof spec.url === 'string' && spec.url.length <= 2000 && !CONTROL_CHARACTERS.test(spec.url) ? new URL(spec.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.add(`${at}.url`, spec.url, 'is not an http(s) URL');
+  else if (url.username || url.password) problems.add(`${at}.url`, redactUrlCredentials(String(spec.url)), 'must not carry credentials (use secretHeaders)');
+  const method = spec.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') problems.add(`${at}.method`, method, 'is not GET, HEAD or POST');
+  const status = count(problems, `${at}.status`, spec.status, 200, 100);
+  if (status > 599) problems.add(`${at}.status`, spec.status, 'is not an HTTP status');
+  let body: HttpCheckConfig['body'];
+  if (spec.body !== undefined) {
+    const b = spec.body;
+    if (isMapping(b) && typeof b.regex === 'string' && Object.keys(b).length === 1) {
+      if (b.regex.length > 200) problems.add(`${at}.body.regex`, b.regex, 'is longer than 200 characters');
+      else {
+        try {
+          new RegExp(b.regex);
+          body = { regex: b.regex };
+        } catch (err) {
+          problems.add(`${at}.body.regex`, b.regex, `is not a regular expression: ${(err as Error).message}`);
+        }
+      }
+    } else if (isMapping(b) && typeof b.jsonPath === 'string' && 'value' in b && Object.keys(b).length === 2) {
+      const v = b.value;
+      if (!/^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/.test(b.jsonPath)) problems.add(`${at}.body.jsonPath`, b.jsonPath, 'is not a JSON path like $.status or $.items[0].ready');
+      else if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) problems.add(`${at}.body.value`, v, 'is not a string, number, boolean or null');
+      else body = { jsonPath: b.jsonPath, value: v as string | number | boolean | null };
+    } else problems.add(`${at}.body`, b, 'is not { regex: ... } or { jsonPath: ..., value: ... }');
+  }
+  const headers: Record<string, string> = {};
+  const secretHeaders: Record<string, string> = {};
+  for (const [field, target, valueRule] of [
+    ['headers', headers, (v: unknown) => typeof v === 'string' && v.length <= 1000 && !CONTROL_CHARACTERS.test(v)],
+    ['secretHeaders', secretHeaders, (v: unknown) => typeof v === 'string' && ENV_VAR.test(v)],
+  ] as const) {
+    const h = spec[field];
+    if (h === undefined) continue;
+    if (!isMapping(h)) {
+      problems.add(`${at}.${field}`, h, 'is not a mapping of header name to value');
+      continue;
+    }
+    for (const [k, v] of Object.entries(h)) {
+      if (!HEADER_NAME.test(k)) problems.add(`${at}.${field}`, k, 'is not a header name');
+      else if (!valueRule(v)) problems.add(`${at}.${field}.${k}`, field === 'headers' ? v : undefined, field === 'headers' ? 'is not a single-line header value' : 'is not the name of an environment variable on the worker');
+      else target[k] = v as string;
+    }
+  }
+  const successes = count(problems, `${at}.successes`, spec.successes, 1, 1);
+  const timeout = spec.timeout === undefined ? 10 : problems.duration(`${at}.timeout`, spec.timeout);
+  if (timeout === 0) problems.add(`${at}.timeout`, spec.timeout, 'must be longer than 0s');
+  if (spec.insecure !== undefined && typeof spec.insecure !== 'boolean') problems.add(`${at}.insecure`, spec.insecure, 'is not true or false');
+  const limits = checkLimits(problems, at, spec, { intervalSeconds: 5, failureLimit: 0, errorLimit: 4 });
+  if (problems.count() > before || !url) return undefined;
+  return { kind: 'http', url: url.toString(), method: method as HttpCheckConfig['method'], status, ...(body ? { body } : {}), headers, secretHeaders, successes, timeoutSeconds: timeout || 10, insecure: spec.insecure === true, ...limits };
+}
+
+function prometheusCheck(problems: Problems, at: string, spec: unknown): Omit<PrometheusCheckConfig, 'name'> | undefined {
+  if (!isMapping(spec)) return problems.add(at, spec, 'is not a mapping (query:, successCondition:, ...)'), undefined;
+  problems.unknownKeys(at, spec, PROMETHEUS_KEYS);
+  const before = problems.count();
+  if (typeof spec.query !== 'string' || spec.query.trim() === '' || spec.query.length > 4000) problems.add(`${at}.query`, spec.query, 'is not a PromQL query (a non-empty string)');
+  const server = spec.server ?? 'default';
+  if (typeof server !== 'string' || !CHECK_NAME.test(server)) problems.add(`${at}.server`, server, 'is not the name of a Prometheus server');
+  const conditions: Record<string, string> = {};
+  for (const key of ['successCondition', 'failureCondition']) {
+    const c = spec[key];
+    if (c === undefined) continue;
+    if (typeof c !== 'string') {
+      problems.add(`${at}.${key}`, c, 'is not a condition (e.g. "result[0] < 0.05")');
+      continue;
+    }
+    try {
+      parseCondition(c);
+      conditions[key] = c;
+    } catch (err) {
+      if (!(err instanceof ConditionError)) throw err;
+      problems.add(`${at}.${key}`, c, err.message);
+    }
+  }
+  if (spec.successCondition === undefined && spec.failureCondition === undefined) problems.add(at, undefined, 'needs successCondition, failureCondition or both');
+  const measurements = count(problems, `${at}.count`, spec.count, 1, 1);
+  const inconclusiveLimit = count(problems, `${at}.inconclusiveLimit`, spec.inconclusiveLimit, 0, 0);
+  const limits = checkLimits(problems, at, spec, { intervalSeconds: 30, failureLimit: 0, errorLimit: 4 });
+  if (problems.count() > before) return undefined;
+  return { kind: 'prometheus', server: server as string, query: spec.query as string, ...conditions, count: measurements, inconclusiveLimit, ...limits };
 }
 
 function approvalPolicy(problems: Problems, at: string, raw: unknown, base: ApprovalPolicy): ApprovalPolicy | undefined {

@@ -33,7 +33,57 @@ export interface EnvironmentConfig {
   approval?: ApprovalPolicy;
   /** How long health is watched after this environment is healthy (0 = no soak). */
   soakSeconds: number;
+  /**
+   * How long the new revision's pods may keep crash-looping or failing to pull before the stage fails (0 = off,
+   * wait for Kubernetes' progress deadline). Absent in runs started before it existed: the default applies.
+   */
+  failFastSeconds?: number;
+  /** Checks run once the environment is healthy and again through its soak (absent: none). */
+  checks?: CheckConfig[];
 }
+
+/** Limits shared by both kinds of check, in Argo Rollouts' terms. */
+export interface CheckLimits {
+  intervalSeconds: number;
+  /** Failed measurements tolerated; one more fails the check. */
+  failureLimit: number;
+  /** Consecutive measurements that could not be taken (unreachable, query error) tolerated; one more fails the check. */
+  errorLimit: number;
+}
+
+export interface HttpCheckConfig extends CheckLimits {
+  kind: 'http';
+  name: string;
+  url: string;
+  method: 'GET' | 'HEAD' | 'POST';
+  /** Expected HTTP status. */
+  status: number;
+  body?: { regex: string } | { jsonPath: string; value: string | number | boolean | null };
+  headers: Record<string, string>;
+  /** Header name -> the environment variable (on the worker) holding its value; bound to hosts by the worker's configuration. */
+  secretHeaders: Record<string, string>;
+  /** Consecutive successful measurements that pass the check. */
+  successes: number;
+  timeoutSeconds: number;
+  /** Skip TLS certificate verification. */
+  insecure: boolean;
+}
+
+export interface PrometheusCheckConfig extends CheckLimits {
+  kind: 'prometheus';
+  name: string;
+  /** A Prometheus server named in the worker's configuration. */
+  server: string;
+  query: string;
+  successCondition?: string;
+  failureCondition?: string;
+  /** Measurements per run. */
+  count: number;
+  /** Inconclusive measurements (neither condition met) tolerated. */
+  inconclusiveLimit: number;
+}
+
+export type CheckConfig = HttpCheckConfig | PrometheusCheckConfig;
 
 export interface AppPipeline {
   app: string;

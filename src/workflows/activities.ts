@@ -32,3 +32,9 @@ export const { syncEnvironment, verifyHealth } = proxyActivities<PromotionActivi
   heartbeatTimeout: '30 seconds',
   retry: { ...retry, maximumAttempts: 10 },
 });
+// Checks measure on every interval through a soak: as long as the longest soak, heartbeating from a timer.
+export const { verifyChecks } = proxyActivities<PromotionActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});

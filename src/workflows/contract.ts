@@ -2,6 +2,7 @@
 // code can import them; the implementations are wired in ./index.ts.
 import type { HealthWatchSummary } from '../argocd/health-watch.js';
 import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
+import type { CheckMeasurement } from '../verification/measurement.js';
 
 export interface LoadPipelineInput {
   app: string;
@@ -53,6 +54,20 @@ export interface VerifyHealthInput {
   soakSeconds: number;
 }
 
+export interface VerifyChecksInput {
+  environment: EnvironmentConfig;
+  /** `healthy`: once, right after the environment is healthy; `soak`: on every interval through the soak. */
+  during: 'healthy' | 'soak';
+  soakSeconds: number;
+}
+
+export interface VerifyChecksResult {
+  passed: boolean;
+  /** `check <name>: <reason>` when a check failed (or could not be measured, past its errorLimit). */
+  failure?: string;
+  measurements: CheckMeasurement[];
+}
+
 export interface RevertStageInput {
   repository: string;
   branch: string;
@@ -81,6 +96,8 @@ export interface PromotionActivities {
   commitImage(input: CommitImageInput): Promise<CommitImageResult>;
   syncEnvironment(input: SyncEnvironmentInput): Promise<SyncEnvironmentResult>;
   verifyHealth(input: VerifyHealthInput): Promise<HealthWatchSummary>;
+  /** Runs the environment's http and prometheus checks; a failed check is a result, not an error, so it reaches the status. */
+  verifyChecks(input: VerifyChecksInput): Promise<VerifyChecksResult>;
   revertStage(input: RevertStageInput): Promise<RevertStageResult>;
   /** Delivers a message to the app's lane workflow, starting it if needed (signal-with-start). */
   signalAppLane(input: { app: string; message: LaneMessage }): Promise<void>;

@@ -1,5 +1,6 @@
 // What a promotion reports about itself: its states, stage records, decisions and result. Shared by the workflow,
 // the CLI and the tests; only types and pure constants, because this module is bundled into workflow code.
+import type { CheckMeasurement } from '../verification/measurement.js';
 
 /**
  * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
@@ -51,6 +52,8 @@ export interface StageRecord {
   argocdRevision?: string;
   failure?: string;
   rollback?: { commit: string; method: 'revert' | 'restore-image'; healthy: boolean; failure?: string };
+  /** The environment's checks: their latest measurements (value, phase, when), healthy phase then soak. */
+  checks?: CheckMeasurement[];
 }
 
 export interface PromotionStatus {

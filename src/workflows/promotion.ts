@@ -8,6 +8,7 @@ import { failureMessage } from '../failures.js';
 import { TRAILER_APPROVED_BY, TRAILER_IMAGE, TRAILER_METADATA_PREFIX, TRAILER_REQUESTED_BY } from '../git/trailers.js';
 import { commitImage, shortSteps, syncEnvironment, verifyHealth } from './activities.js';
 import { ApprovalGate, type GateOutcome } from './approval-gate.js';
+import { runEnvironmentChecks, soakWithChecks } from './environment-checks.js';
 import { LaneAccess } from './lane-access.js';
 import { statusQuery } from './messages.js';
 import type { PromotionResult, PromotionState, PromotionStatus } from './promotion-status.js';
@@ -73,13 +74,15 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     if (!commit.noChange) unverified.add(stage, env);
     const synced = await syncEnvironment({ ...ref, revision: commit.commit });
     stages.record(stage.name).argocdRevision = synced.revision;
+    await runEnvironmentChecks(stages.record(stage.name), env, 'healthy');
   };
   const verify = async (stage: PlannedStage) => {
     setState('verifying');
     const promoted = stages.record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
     // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
     const env = environment(stage.environment);
-    await verifyHealth({ environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds });
+    const soak = () => verifyHealth({ environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds });
+    await soakWithChecks(soak, stages.record(stage.name), env);
     setState('promoting');
   };
   const finish = async (state: PromotionResult['state']): Promise<PromotionResult> => {

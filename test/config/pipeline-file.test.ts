@@ -30,6 +30,7 @@ describe('parsePipelineFile', () => {
           argocd: { application: 'myapp-dev', project: 'default' },
           image: { kind: 'container', file: 'dev/myapp/deployment.yaml', container: 'myapp' },
           soakSeconds: 0,
+          failFastSeconds: 60,
         },
         {
           name: 'staging',
@@ -37,6 +38,7 @@ describe('parsePipelineFile', () => {
           argocd: { application: 'myapp-staging', project: 'default' },
           image: { kind: 'container', file: 'staging/myapp/deployment.yaml', container: 'myapp' },
           soakSeconds: 0,
+          failFastSeconds: 60,
         },
         {
           name: 'prod',
@@ -45,6 +47,7 @@ describe('parsePipelineFile', () => {
           image: { kind: 'container', file: 'prod/myapp/deployment.yaml', container: 'myapp' },
           approval: { approvers: [], required: 1, forbidSelfApproval: true, timeoutSeconds: 86400 },
           soakSeconds: 60,
+          failFastSeconds: 60,
         },
       ],
     });

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
 import { parseRepositories, type RepositoryConfig } from './repositories.js';
+import { parseVerification, type VerificationConfig } from './verification.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -18,10 +19,12 @@ export interface WorkerConfig {
   source: string;
   /** The GitOps repositories the worker serves (./repositories.ts); absent: PROMENADE_REPOSITORY, if set. */
   repositories?: RepositoryConfig[];
+  /** Where checks may go and what they may carry (absent: no http or prometheus check may run). */
+  verification?: VerificationConfig;
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories'];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories', 'verification'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -40,6 +43,7 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   problems.onlyKeys(root, WORKER_CONFIG_SECTIONS, '');
   const config: WorkerConfig = { source };
   if (root.repositories !== undefined) config.repositories = parseRepositories(root.repositories, env, problems);
+  if (root.verification !== undefined) config.verification = parseVerification(root.verification, env, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
