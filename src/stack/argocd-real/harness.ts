@@ -49,6 +49,9 @@ export interface ArgoCDReal {
   adminPassword: string;
   kube: KubeApi;
   kubeServer: string;
+  /** The lane's system:masters token and CA, to build another KubeApi (in a test worker process). */
+  kubeToken: string;
+  kubeCa: string;
   dir: string;
   processes: StackProcess[];
   stop(): Promise<void>;
@@ -386,7 +389,7 @@ export async function startArgoCDReal(options: ArgoCDRealOptions = {}): Promise<
       }
     });
     step(`Argo CD ready at ${url}`);
-    return { url, adminPassword, kube, kubeServer, dir, processes: procs.processes, stop };
+    return { url, adminPassword, kube, kubeServer, kubeToken: pki.token, kubeCa: pki.ca, dir, processes: procs.processes, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -26,6 +26,8 @@ const RESOURCES: Record<string, string> = {
   Application: 'applications',
   AppProject: 'appprojects',
   ApplicationSet: 'applicationsets',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 };
 
 export function resourcePath(apiVersion: string, kind: string, namespace: string | undefined, name?: string): string {

@@ -1,25 +1,40 @@
 // kwok Stage definitions for the lane: kwok's own node-initialize, node-heartbeat-with-lease, pod-ready and
 // pod-delete stages (kustomize/stage/{node,pod}/fast in sigs.k8s.io/kwok v0.8.0, shortened), plus two of ours:
 // pods of chosen images crash-loop or fail to pull, so a Degraded rollout happens for real. The ready stage
-// leaves those images alone, so the fault stages always win.
+// leaves those pods alone, so the fault stages always win. A fault can be limited to one namespace: the same
+// image then runs fine in dev and staging and breaks only in prod.
+export type FaultImage = string | { namespace: string; image: string };
+
 export interface FaultImages {
-  /** Pods running one of these images show CrashLoopBackOff (restartCount 4) and never become ready. */
-  crashLoop: string[];
-  /** Pods running one of these images stay Pending with ImagePullBackOff. */
-  imagePull: string[];
+  /** Pods of these images show CrashLoopBackOff (restartCount 4) and never become ready. */
+  crashLoop: FaultImage[];
+  /** Pods of these images stay Pending with ImagePullBackOff. */
+  imagePull: FaultImage[];
 }
 
 export const DEFAULT_FAULT_IMAGES: FaultImages = {
-  crashLoop: ['nginx:crash-loop', 'registry.promenade.test/crash-loop:1'],
-  imagePull: ['nginx:no-such-tag', 'registry.promenade.test/missing:1'],
+  crashLoop: ['nginx:crash-loop', { namespace: 'prod', image: 'nginx:crash-in-prod' }],
+  imagePull: ['nginx:no-such-tag', { namespace: 'prod', image: 'nginx:no-such-tag-in-prod' }],
 };
 
-const list = (values: string[]) => values.map((v) => `      - ${JSON.stringify(v)}`).join('\n');
-
 const IMAGE = `'.spec.containers.[0].image'`;
+const NS_IMAGE = `'.metadata.namespace + "/" + .spec.containers.[0].image'`;
+const anywhere = (entries: FaultImage[]) => entries.filter((e): e is string => typeof e === 'string');
+const inNamespace = (entries: FaultImage[]) => entries.flatMap((e) => (typeof e === 'string' ? [] : [`${e.namespace}/${e.image}`]));
+
+function requirement(key: string, operator: 'In' | 'NotIn', values: string[]): string {
+  if (values.length === 0) return '';
+  return `    - key: ${key}\n      operator: '${operator}'\n      values:\n${values.map((v) => `      - ${JSON.stringify(v)}`).join('\n')}\n`;
+}
+
+/** The selector lines that pick the pods of `entries` (one stage per kind of entry: kwok ANDs requirements). */
+function faultSelectors(entries: FaultImage[]): string[] {
+  return [requirement(IMAGE, 'In', anywhere(entries)), requirement(NS_IMAGE, 'In', inNamespace(entries))].filter(Boolean);
+}
 
 export function kwokStages(faults: FaultImages = DEFAULT_FAULT_IMAGES): string {
   const faulty = [...faults.crashLoop, ...faults.imagePull];
+  const excluded = requirement(IMAGE, 'NotIn', anywhere(faulty)) + requirement(NS_IMAGE, 'NotIn', inNamespace(faulty));
   return `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -128,11 +143,7 @@ spec:
       operator: 'NotIn'
       values:
       - 'True'
-    - key: ${IMAGE}
-      operator: 'NotIn'
-      values:
-${list(faulty)}
-  next:
+${excluded}  next:
     statusTemplate: |
       {{ $now := Now }}
       conditions:
@@ -160,11 +171,11 @@ ${list(faulty)}
       podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
       phase: Running
       startTime: {{ $now | Quote }}
----
+${faultSelectors(faults.crashLoop).map((selector, i) => `---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
-  name: pod-crash-loop
+  name: pod-crash-loop-${i}
 spec:
   resourceRef:
     apiGroup: v1
@@ -177,11 +188,7 @@ spec:
       operator: 'In'
       values:
       - 'Pending'
-    - key: ${IMAGE}
-      operator: 'In'
-      values:
-${list(faults.crashLoop)}
-  next:
+${selector}  next:
     statusTemplate: |
       {{ $now := Now }}
       {{ $pod := .metadata.name }}
@@ -219,11 +226,11 @@ ${list(faults.crashLoop)}
       podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
       phase: Running
       startTime: {{ $now | Quote }}
----
+`).join('')}${faultSelectors(faults.imagePull).map((selector, i) => `---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
-  name: pod-image-pull-failure
+  name: pod-image-pull-failure-${i}
 spec:
   resourceRef:
     apiGroup: v1
@@ -238,11 +245,7 @@ spec:
       - 'Pending'
     - key: '.status.containerStatuses'
       operator: 'DoesNotExist'
-    - key: ${IMAGE}
-      operator: 'In'
-      values:
-${list(faults.imagePull)}
-  next:
+${selector}  next:
     statusTemplate: |
       {{ $now := Now }}
       conditions:
@@ -264,7 +267,7 @@ ${list(faults.imagePull)}
       {{ end }}
       hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
       phase: Pending
----
+`).join('')}---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:

@@ -1,6 +1,8 @@
 // The processes of one real Argo CD stack: each in its own process group (so whatever it forks goes down with
-// it), its output in <dir>/logs/<name>.log, and all of them killed when stop() runs, when start-up fails, or
-// when this Node process exits for any reason (a crash included).
+// it), its output in <dir>/logs/<name>.log, and all of them killed when stop() runs, when start-up fails, when
+// this Node process exits, and on Ctrl-C: the groups are not in the terminal's foreground group, so the
+// terminal's SIGINT never reaches them; we kill them, and if nobody else handles the signal, die of it as
+// Node would have.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +20,23 @@ export interface StackProcess {
 export class ProcessSet {
   readonly processes: StackProcess[] = [];
   private readonly killOnExit = () => this.killNow();
+  private readonly killOnSignal = (signal: NodeJS.Signals) => {
+    this.killNow();
+    if (process.listenerCount(signal) === 1) {
+      this.detach();
+      process.kill(process.pid, signal);
+    }
+  };
   private stopping = false;
 
   constructor(private readonly logDir: string) {
     process.on('exit', this.killOnExit);
+    for (const signal of SIGNALS) process.on(signal, this.killOnSignal);
+  }
+
+  private detach(): void {
+    process.off('exit', this.killOnExit);
+    for (const signal of SIGNALS) process.off(signal, this.killOnSignal);
   }
 
   start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): StackProcess {
@@ -57,13 +72,15 @@ export class ProcessSet {
     }
     // A group can outlive its leader (a forked helper): kill the groups once more, quietly.
     for (const p of this.processes) signalGroup(p.pid, 'SIGKILL');
-    process.off('exit', this.killOnExit);
+    this.detach();
   }
 
   private killNow(): void {
     for (const p of this.processes) signalGroup(p.pid, 'SIGKILL');
   }
 }
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
