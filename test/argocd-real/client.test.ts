@@ -4,10 +4,10 @@
 // argocd-rbac-cm limits to reading one app.
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, argocdFailure } from '../../src/activities/argocd/client.js';
-import { watchHealth } from '../../src/activities/argocd/health-watch.js';
-import { syncAndWait, type SyncAndWaitInput, type SyncProgress } from '../../src/activities/argocd/sync-and-wait.js';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { ArgoCDApiError, ArgoCDClient, argocdConfigFromEnv, argocdFailure } from '../../src/argocd/client.js';
+import { watchHealth } from '../../src/argocd/health-watch.js';
+import { syncAndWait, type SyncAndWaitInput, type SyncProgress } from '../../src/argocd/sync-and-wait.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { LIMITED_ACCOUNT } from './global-setup.js';
 import { bootstrap, createGitopsRepo, liveImage, realLane, syncedHealthy, waitApp, type GitopsRepo } from './environment.js';
 

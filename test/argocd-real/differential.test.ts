@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArgoCDSimulator, type ArgoCDSimulator } from '../../src/argocd-sim/index.js';
 import { argocdSessionToken } from '../../src/stack/seed-applications.js';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { FAST_SIMULATOR } from '../support/promotion-environment.js';
 import { createGitopsRepo, realLane, type GitopsRepo } from './environment.js';
 
@@ -74,7 +74,7 @@ export function fieldPaths(value: unknown, prefix = '', depth = 0, out = new Set
   return out;
 }
 
-/** The fields promenade's client and readiness rules read (src/activities/argocd/*): both sides must have them. */
+/** The fields promenade's client and readiness rules read (src/argocd/*): both sides must have them. */
 const READ_BY_PROMENADE = [
   'metadata.name',
   'metadata.namespace',

@@ -1,7 +1,7 @@
 // A Kustomize-layout app: each environment is a kustomization whose `images:` entry promenade edits; Argo CD's
 // repo-server renders it with the real kustomize binary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { createRealPromotionEnvironment, liveImage, livePods, realLane, type RealPromotionEnvironment } from './environment.js';
 
 const APP = 'lane-kustomize';

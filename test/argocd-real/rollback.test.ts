@@ -3,7 +3,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { approveSignal } from '../../src/workflows/messages.js';
 import { createRealPromotionEnvironment, liveImage, livePods, promotionCommits, syncedHealthy, waitApp, type RealPromotionEnvironment } from './environment.js';
 

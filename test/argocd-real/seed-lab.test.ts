@@ -2,8 +2,8 @@
 // three apps synced and healthy, 1/2/3 pods, images differing by environment, dev auto-syncing on a push while
 // staging and prod change only when asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Application } from '../../src/activities/argocd/types.js';
-import { seedDeployment } from '../../src/stack/seed-repository.js';
+import type { Application } from '../../src/argocd/types.js';
+import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import { bootstrap, createGitopsRepo, livePods, realLane, type GitopsRepo } from './environment.js';
 
 const APP = 'myapp';
