@@ -6,7 +6,7 @@
 //   node --import tsx scripts/argocd-real/build.ts
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, chmod, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ARGOCD_GOTOOLCHAIN,
@@ -243,6 +243,44 @@ async function buildComponent(component: Component): Promise<'cached' | 'built'>
   const cached = await Promise.all(component.outputs.map((o) => exists(join(binDir, o))));
   if (cached.every(Boolean)) return 'cached';
   const step: Step = { component: component.name, log: join(logDir, `${component.name}.log`), workDir: join(workRoot, component.name) };
+  const lock = await takeLock(step);
+  try {
+    return await buildUnlocked(component, step);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** Two runs at once (CI and `npm start`, say) must not build into the same folder: the second one stops. */
+async function takeLock(step: Step): Promise<string> {
+  await mkdir(workRoot, { recursive: true });
+  const lock = join(workRoot, `${step.component}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await readFile(lock, 'utf8').catch(() => '0'));
+      if (pid && isAlive(pid)) throw new ComponentBuildError(step.component, step.log, `another build of it is running (pid ${pid}); wait for it`);
+      await rm(lock, { force: true });
+    }
+  }
+  throw new ComponentBuildError(step.component, step.log, `could not take ${lock}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function buildUnlocked(component: Component, step: Step): Promise<'built'> {
   await rm(step.workDir, { recursive: true, force: true });
   await mkdir(step.workDir, { recursive: true });
   await writeFile(step.log, `building ${component.name} at ${new Date().toISOString()}\n`);

@@ -263,7 +263,6 @@ export async function startArgoCDReal(options: ArgoCDRealOptions = {}): Promise<
       [
         `--kubeconfig=${kubeconfigPath}`,
         `--config=${stagesPath}`,
-        '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--server-address=${HOST}:${ports.kwok}`,
         '--node-ip=10.1.0.1',
