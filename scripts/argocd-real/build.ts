@@ -227,14 +227,15 @@ const components: Component[] = [
     name: 'kustomize',
     outputs: ['kustomize'],
     async build(step, out) {
-      await run(step, [go, 'install', `sigs.k8s.io/kustomize/kustomize/v5@${V.kustomize}`], { GOBIN: out });
+      // v5.8.1, not Argo CD's own 5.8.3: 5.8.3 needs a kube-openapi pseudo-version the module proxy does not serve.
+      await run(step, [go, 'install', `sigs.k8s.io/kustomize/kustomize/v5@${V.kustomize}`], { GOBIN: out, GOTOOLCHAIN: ARGOCD_GOTOOLCHAIN });
     },
   },
   {
     name: 'helm',
     outputs: ['helm'],
     async build(step, out) {
-      await run(step, [go, 'install', `helm.sh/helm/v3/cmd/helm@${V.helm}`], { GOBIN: out });
+      await run(step, [go, 'install', `helm.sh/helm/v3/cmd/helm@${V.helm}`], { GOBIN: out, GOTOOLCHAIN: ARGOCD_GOTOOLCHAIN });
     },
   },
 ];

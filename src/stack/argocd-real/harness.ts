@@ -284,7 +284,7 @@ export async function startArgoCDReal(options: ArgoCDRealOptions = {}): Promise<
     }
     await argocdConfig(kube, argocdManifests, dir, bin('argocd'), baseEnv, options);
     const adminPassword = (await readFile(join(dir, 'admin-password'), 'utf8')).trim();
-    for (const crd of ['applications.argoproj.io', 'appprojects.argoproj.io']) {
+    for (const crd of ['applications.argoproj.io', 'appprojects.argoproj.io', 'applicationsets.argoproj.io']) {
       await kube.waitFor(
         `CRD ${crd} established`,
         () => kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd),

@@ -9,11 +9,12 @@ export const ARGOCD_REAL_VERSIONS = {
   kubernetes: 'v1.34.4',
   kwok: 'v0.8.0',
   argocd: 'v3.6.1',
-  kustomize: 'v5.8.3',
+  // Argo CD v3.6.1 ships kustomize 5.8.3, which needs a kube-openapi pseudo-version the module proxy does not serve.
+  kustomize: 'v5.8.1',
   helm: 'v3.22.0',
 } as const;
 
-/** Argo CD v3.6's go.mod asks for go 1.27; the go command fetches this toolchain through the module proxy. */
+/** Argo CD v3.6's and kustomize v5.8's go.mod ask for go 1.27; the go command fetches this toolchain through the module proxy. */
 export const ARGOCD_GOTOOLCHAIN = 'go1.27.4';
 
 export function argocdRealVersionKey(): string {
