@@ -80,7 +80,6 @@ describe('syncAndWait and watchHealth against a real Argo CD', () => {
 
   it('a drift on the self-healing dev app is repaired by Argo CD, and a quiet soak then reads Healthy', async () => {
     const before = await client.getApplication(`${APP}-dev`, { project: 'default' });
-    const revision = before.status!.sync!.revision!;
     await realLane().kube.mergePatch('apps/v1', 'Deployment', 'dev', APP, { spec: { replicas: 3 } });
     const healed = await waitApp(
       `${APP}-dev`,
@@ -88,7 +87,9 @@ describe('syncAndWait and watchHealth against a real Argo CD', () => {
       'self-heal of the drift',
     );
     expect(healed.status?.operationState?.operation?.initiatedBy).toMatchObject({ automated: true });
-    expect(healed.status?.operationState?.syncResult?.revision).toBe(revision);
+    // Self-heal syncs the branch head as last compared (other tests of this file moved it since dev's last sync).
+    const revision = healed.status!.operationState!.syncResult!.revision!;
+    expect(revision).toBe(healed.status?.sync?.revision);
     await expect.poll(async () => (await realLane().kube.get('apps/v1', 'Deployment', 'dev', APP))?.spec?.replicas, { timeout: 30_000 }).toBe(1);
     const soak = await watchHealth(client, { application: `${APP}-dev`, project: 'default', revision, durationMs: 2_000 });
     expect(soak).toMatchObject({ finalHealth: 'Healthy', superseded: false });

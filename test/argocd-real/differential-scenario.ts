@@ -148,6 +148,8 @@ export async function runScenario(target: Target): Promise<ScenarioResult> {
   await call('login without credentials', 'POST', '/api/v1/session', {}, {}, false);
   await call('no token', 'GET', `/api/v1/applications/${MANUAL}`, undefined, {}, false);
   await call('a malformed token', 'GET', `/api/v1/applications/${MANUAL}`, undefined, { authorization: 'Bearer not-a-jwt' });
+  const forged = `${token.split('.').slice(0, 2).join('.')}.c2lnbmF0dXJl`;
+  await call('a JWT with a bad signature', 'GET', `/api/v1/applications/${MANUAL}`, undefined, { authorization: `Bearer ${forged}` });
   // Missing apps
   await call('GET a missing app without project', 'GET', '/api/v1/applications/diff-missing');
   await call('GET a missing app with project', 'GET', '/api/v1/applications/diff-missing?project=default');
