@@ -40,6 +40,8 @@ describe('a Kustomize layout against a real Argo CD', () => {
   it('bootstraps from the kustomizations, then promotes by editing newTag in each environment', async () => {
     expect(await liveImage('prod', APP)).toBe('nginx:1.20');
     const handle = await env.promote({ image: 'nginx:1.25.3' });
+    const done = await env.waitForState(handle.workflowId, ['promoted', 'rejected', 'expired', 'superseded', 'rolled-back', 'rollback-failed'], 120_000);
+    expect(done.state, JSON.stringify(done.stages)).toBe('promoted');
     const result = await handle.result();
     expect(result.state).toBe('promoted');
     for (const name of Object.keys(REPLICAS)) {
