@@ -70,7 +70,7 @@ export class Authenticator {
     if (parts.length !== 3) throw unauthenticated('no session information');
     const [header, claims, signature] = parts as [string, string, string];
     if (!safeEqual(signature, this.sign(`${header}.${claims}`))) {
-      throw unauthenticated('invalid session: signature is invalid');
+      throw unauthenticated('invalid session: token signature is invalid: signature is invalid');
     }
     let payload: { sub?: string; exp?: number; iat?: number; iss?: string };
     try {
