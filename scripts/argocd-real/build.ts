@@ -3,11 +3,12 @@
 // skipped, so a second run builds nothing. Each build runs under `nice -n 10` (CI shares its cores) and logs to
 // <cache>/logs/<component>.log; a failure names the component and that log.
 //
-//   node --import tsx scripts/argocd-real/build.ts
+//   node --import tsx scripts/argocd-real/build.ts [component...]     (or: scripts/ensure.ts argocd-real)
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { access, chmod, cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ARGOCD_GOTOOLCHAIN,
   ARGOCD_REAL_VERSIONS as V,
@@ -22,7 +23,7 @@ const workRoot = join(cacheDir, 'work');
 const go = process.env.GO ?? 'go';
 const buildDate = '2026-01-01T00:00:00Z';
 
-class ComponentBuildError extends Error {
+export class ComponentBuildError extends Error {
   constructor(component: string, logPath: string, detail: string) {
     super(`building ${component} failed (${detail}); its log: ${logPath}`);
     this.name = 'ComponentBuildError';
@@ -40,9 +41,9 @@ function elapsed(since: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-function say(line: string): void {
+let say = (line: string): void => {
   process.stdout.write(`[argocd-real] ${line}\n`);
-}
+};
 
 /** Runs one command of a component's build at low priority, appending its output to the component's log. */
 async function run(step: Step, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
@@ -295,8 +296,12 @@ async function buildUnlocked(component: Component, step: Step): Promise<'built'>
   return 'built';
 }
 
-async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+export const COMPONENTS = components.map((c) => c.name);
+
+/** Builds what is not cached (all components, or those named); resolves to the bin directory. */
+export async function buildArgoCDReal(options: { only?: string[]; log?: (line: string) => void } = {}): Promise<string> {
+  const only = options.only ?? [];
+  if (options.log) say = (line) => options.log!(`[argocd-real] ${line}`);
   const unknown = only.filter((n) => !components.some((c) => c.name === n));
   if (unknown.length) throw new Error(`unknown component(s) ${unknown.join(', ')}; known: ${components.map((c) => c.name).join(', ')}`);
   await mkdir(binDir, { recursive: true });
@@ -317,9 +322,12 @@ async function main(): Promise<void> {
     }
   }
   say(`done in ${elapsed(started)} (${built} built); binaries in ${binDir}`);
+  return binDir;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[argocd-real] ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildArgoCDReal({ only: process.argv.slice(2) }).catch((err: unknown) => {
+    process.stderr.write(`[argocd-real] ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

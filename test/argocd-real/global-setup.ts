@@ -2,6 +2,8 @@
 // It carries a local account `limited` whose token only may read one app, for the RBAC tests.
 import 'vitest';
 import type { TestProject } from 'vitest/node';
+import { ensure as ensureArgoCDReal } from '../../scripts/ensure-argocd-real.js';
+import { ensure as ensureRedisServer } from '../../scripts/ensure-redis-server.js';
 import { startArgoCDReal, type ArgoCDReal } from '../../src/stack/argocd-real/harness.js';
 
 export const LIMITED_ACCOUNT = 'limited';
@@ -11,8 +13,13 @@ export const LIMITED_POLICY = `p, ${LIMITED_ACCOUNT}, applications, get, default
 let stack: ArgoCDReal | undefined;
 
 export default async function setup(project: TestProject) {
+  const log = (line: string) => console.log(line);
+  const binDir = await ensureArgoCDReal({ log });
+  const redisServer = await ensureRedisServer({ log });
   const started = Date.now();
   stack = await startArgoCDReal({
+    binDir,
+    redisServer,
     accounts: { [LIMITED_ACCOUNT]: 'apiKey' },
     rbacPolicy: LIMITED_POLICY,
     keepDir: process.env.PROMENADE_KEEP_ARGOCD_REAL === '1',

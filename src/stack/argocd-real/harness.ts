@@ -40,6 +40,8 @@ export interface ArgoCDRealOptions {
   /** The controller's periodic reconcile (`--app-resync`), seconds; jitter is off. */
   reconcileSeconds?: number;
   faultImages?: FaultImages;
+  /** redis-server to run (scripts/ensure-redis-server.ts finds or installs one); default: from PATH. */
+  redisServer?: string;
   log?: (line: string) => void;
 }
 
@@ -66,15 +68,15 @@ async function exists(path: string): Promise<boolean> {
 
 export class ArgoCDRealNotBuiltError extends Error {
   constructor(missing: string[], binDir: string) {
-    super(`The real Argo CD stack is not built (missing in ${binDir}: ${missing.join(', ')}). Build it once with: node --import tsx scripts/argocd-real/build.ts`);
+    super(`The real Argo CD stack is not built (missing in ${binDir}: ${missing.join(', ')}). Get it once with: node --import tsx scripts/ensure.ts redis-server argocd-real`);
     this.name = 'ArgoCDRealNotBuiltError';
   }
 }
 
-export async function assertArgoCDRealBuilt(binDir = argocdRealBinDir()): Promise<void> {
+export async function assertArgoCDRealBuilt(binDir = argocdRealBinDir(), redisServer?: string): Promise<void> {
   const missing: string[] = [];
   for (const bin of ARGOCD_REAL_BINARIES) if (!(await exists(join(binDir, bin)))) missing.push(bin);
-  if (!(await hasCommand('redis-server'))) missing.push('redis-server (apt-get install redis-server)');
+  if (!(redisServer ? await exists(redisServer) : await hasCommand('redis-server'))) missing.push('redis-server (apt-get install redis-server)');
   if (missing.length) throw new ArgoCDRealNotBuiltError(missing, binDir);
 }
 
@@ -153,7 +155,7 @@ export async function startArgoCDReal(options: ArgoCDRealOptions = {}): Promise<
   const log = options.log ?? (() => {});
   const binDir = options.binDir ?? argocdRealBinDir();
   const shareDir = options.shareDir ?? argocdRealShareDir();
-  await assertArgoCDRealBuilt(binDir);
+  await assertArgoCDRealBuilt(binDir, options.redisServer);
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'promenade-argocd-real-')));
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -270,7 +272,7 @@ export async function startArgoCDReal(options: ArgoCDRealOptions = {}): Promise<
       ],
       baseEnv,
     );
-    const redis = procs.start('redis', 'redis-server', ['--port', String(ports.redis), '--bind', HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], baseEnv);
+    const redis = procs.start('redis', options.redisServer ?? 'redis-server', ['--port', String(ports.redis), '--bind', HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], baseEnv);
 
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } });
     await kube.apply({
