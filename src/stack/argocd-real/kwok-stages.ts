@@ -1,5 +1,7 @@
-// kwok Stage definitions for the lane: kwok's own node-initialize, node-heartbeat-with-lease, pod-ready and
-// pod-delete stages (kustomize/stage/{node,pod}/fast in sigs.k8s.io/kwok v0.8.0, shortened), plus two of ours:
+// kwok Stage definitions for the lane: kwok's own node-initialize, node-heartbeat, pod-ready and pod-delete
+// stages (kustomize/stage/{node,pod}/fast and node/heartbeat in sigs.k8s.io/kwok v0.8.0, shortened; the
+// heartbeat every 10-15 s: without it the node controller marks the node NotReady after ~50 s and with it every
+// pod, which turned healthy apps Progressing in longer lane runs), plus two of ours:
 // pods of chosen images crash-loop or fail to pull, so a Degraded rollout happens for real. The ready stage
 // leaves those pods alone, so the fault stages always win. A fault can be limited to one namespace: the same
 // image then runs fine in dev and staging and breaks only in prod.
@@ -91,7 +93,7 @@ spec:
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
-  name: node-heartbeat-with-lease
+  name: node-heartbeat
 spec:
   resourceRef:
     apiGroup: v1
@@ -107,8 +109,8 @@ spec:
       values:
       - 'True'
   delay:
-    durationMilliseconds: 600000
-    jitterDurationMilliseconds: 610000
+    durationMilliseconds: 10000
+    jitterDurationMilliseconds: 15000
   next:
     statusTemplate: |
       {{ $now := Now }}
