@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { RenderError, renderSource } from './render.js';
 import { ApiError, GrpcCode, appNotFound, failedPrecondition, invalidArgument, permissionDenied } from './api-error.js';
 import { type Authenticator, type Principal, allowed, enforce } from './auth.js';
 import type { Cluster } from './cluster.js';
@@ -98,7 +99,7 @@ function waitForRefresh(ctx: ApiContext, name: string, marked: number, signal: A
   });
 }
 
-export function createApplication(ctx: ApiContext, call: ApiCall) {
+export async function createApplication(ctx: ApiContext, call: ApiCall) {
   const incoming = validate(call.body);
   const name = incoming.metadata.name;
   const upsert = call.query.get('upsert') === 'true';
@@ -114,9 +115,31 @@ export function createApplication(ctx: ApiContext, call: ApiCall) {
     enforce(call.principal, 'update', incoming.spec.project, name);
     return replaceSpec(ctx, existing, incoming);
   }
+  await refuseMissingPath(ctx, incoming);
   const app = insertApplication(ctx.store, incoming);
   ctx.controller.requestRefresh(name, true);
   return presentApplication(app);
+}
+
+/**
+ * Argo CD generates the manifests of a new Application before storing it, so a path that does not exist at the
+ * target revision is refused at once (seen on v3.6.1 by the differential test). A repository or revision the
+ * simulator cannot read is left to the controller, which reports it as a ComparisonError.
+ */
+async function refuseMissingPath(ctx: ApiContext, app: Application): Promise<void> {
+  const source = app.spec.source;
+  if (!source?.repoURL || source.chart) return;
+  let sha: string;
+  try {
+    sha = await ctx.git.resolveRevision(source.repoURL, source.targetRevision, true);
+    await renderSource(ctx.git, source, sha);
+  } catch (err) {
+    if (!(err instanceof RenderError) || !/app path does not exist/.test(err.message)) return;
+    const path = source.path ?? '.';
+    throw invalidArgument(
+      `application spec for ${app.metadata.name} is invalid: InvalidSpecError: Unable to generate manifests in ${path}: rpc error: code = Unknown desc = ${err.message}`,
+    );
+  }
 }
 
 /** Stores a new, validated application (used by the API and programmatic creation). */
@@ -210,7 +233,8 @@ export async function syncApplication(ctx: ApiContext, call: ApiCall) {
   const sync: SyncOperation = { revision: sha };
   if (body.prune) sync.prune = true;
   if (body.dryRun) sync.dryRun = true;
-  sync.syncStrategy = (body.strategy as Record<string, unknown> | undefined) ?? { hook: {} };
+  // Argo CD stores the strategy the request sent, and none when it sent none (the argocd CLI sends hook: {}).
+  if (body.strategy) sync.syncStrategy = body.strategy as Record<string, unknown>;
   if (Array.isArray(body.resources) && body.resources.length) sync.resources = body.resources as SyncOperation['resources'];
   const options = (body.syncOptions as { items?: string[] } | undefined)?.items;
   if (options?.length) sync.syncOptions = options;

@@ -238,7 +238,6 @@ export class Controller {
     // behind until the post-operation refresh: `reconciledAt >= finishedAt` must mean it.
     if (!current.operation) {
       status.reconciledAt = now;
-      status.observedAt = now;
     }
     if (answersRefresh && current.metadata.annotations) delete current.metadata.annotations[REFRESH_ANNOTATION];
     this.store.commit(current);

@@ -2,7 +2,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { join } from 'node:path';
 import { startPromotion } from '../client/start-promotion.js';
 import { promotionWorkflowId } from '../workflows/workflow-ids.js';
-import { startLocalStack } from '../stack/local-stack.js';
+import { argocdKind, startLocalStack } from '../stack/local-stack.js';
 import { SEED_APP } from '../bootstrap/seed-layout.js';
 import { parseCommandLine, portFromEnv, portValue } from './args.js';
 import { workflowLink } from './web-ui.js';
@@ -17,8 +17,9 @@ export async function stackCommand(argv: string[]): Promise<number> {
       'argocd-port': { type: 'string' },
       'demo-image': { type: 'string' },
       'no-demo': { type: 'boolean' },
+      argocd: { type: 'string' },
     },
-    'promenade stack [--state-dir <dir>] [--temporal-port <p>] [--ui-port <p>] [--argocd-port <p>] [--demo-image <ref>] [--no-demo]',
+    'promenade stack [--state-dir <dir>] [--temporal-port <p>] [--ui-port <p>] [--argocd-port <p>] [--demo-image <ref>] [--no-demo] [--argocd simulator|real]',
   );
   const env = process.env;
   const port = (flag: 'temporal-port' | 'ui-port' | 'argocd-port', variable: string, fallback: number) => {
@@ -31,6 +32,7 @@ export async function stackCommand(argv: string[]): Promise<number> {
     uiPort: port('ui-port', 'TEMPORAL_UI_PORT', 8233),
     argocdPort: port('argocd-port', 'ARGOCD_SIM_PORT', 8090),
     log: (line) => console.log(line),
+    argocdKind: argocdKind(flags.argocd ?? env.PROMENADE_ARGOCD),
   });
 
   let stopping = false;
@@ -74,7 +76,7 @@ export async function stackCommand(argv: string[]): Promise<number> {
 promenade local stack is up.
   Temporal Web UI   ${ui}
   Temporal server   ${stack.temporal.address}
-  Argo CD (sim)     ${stack.argocdUrl}   (admin / $ARGOCD_SIM_ADMIN_PASSWORD, default "admin")
+  Argo CD (${stack.argocdKind === 'real' ? 'real)    ' : 'sim)     '}${stack.argocdUrl}   (${stack.argocdLogin})
   GitOps repository ${stack.repositoryUrl}
 ${demoLine ? `\n${demoLine}\n  Watch it:   ${workflowLink(ui, stack.temporal.namespace, demoId)}\n  Status:     npx promenade status '${demoId}'\n  Approve:    npx promenade approve '${demoId}' --by alice\n  or:         temporal workflow signal --address ${stack.temporal.address} --workflow-id '${demoId}' --name approve --input '{"approver":"alice"}'\n` : ''}
 In another terminal, point the CLI at this stack:  export TEMPORAL_ADDRESS=${stack.temporal.address}

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startArgoCDSimulator } from '../argocd-sim/index.js';
+import { assertArgoCDRealBuilt, startArgoCDReal } from './argocd-real/harness.js';
 import { startDevServer, stopProcessGroup, type DevServer } from './dev-server.js';
 import { requirePortFree } from './ports.js';
 import { ArgoCDClient } from '../argocd/client.js';
@@ -23,12 +24,28 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Argo CD simulator pacing; the defaults make a demo promotion take seconds, not minutes. */
   argocd?: { reconcileIntervalMs?: number; rolloutStepMs?: number };
+  /**
+   * `simulator` (default) or `real`: Argo CD v3.6 on a real kube-apiserver with fake nodes (src/stack/argocd-real,
+   * built once by scripts/argocd-real/build.ts). The real one starts fresh each time; its apps are re-created.
+   */
+  argocdKind?: ArgoCDKind;
+}
+
+export type ArgoCDKind = 'simulator' | 'real';
+
+export function argocdKind(value: string | undefined): ArgoCDKind {
+  if (value === undefined || value === '' || value === 'simulator' || value === 'sim') return 'simulator';
+  if (value === 'real') return 'real';
+  throw new Error(`--argocd / PROMENADE_ARGOCD must be "simulator" or "real", not ${JSON.stringify(value)}`);
 }
 
 export interface LocalStack {
   temporal: DevServer;
   repositoryUrl: string;
   argocdUrl: string;
+  /** How to log in to Argo CD's UI or API (never the password itself when it was generated). */
+  argocdLogin: string;
+  argocdKind: ArgoCDKind;
   /** Environment a worker or CLI needs to reach this stack (includes the Argo CD token: never print it). */
   env: NodeJS.ProcessEnv;
   worker: ChildProcess;
@@ -45,7 +62,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Check every port before starting anything, so a clash leaves nothing half-started behind.
   await requirePortFree(options.temporalPort, 'the Temporal server', '--temporal-port or TEMPORAL_PORT', host);
   await requirePortFree(options.uiPort, 'the Temporal Web UI', '--ui-port or TEMPORAL_UI_PORT', host);
-  await requirePortFree(options.argocdPort, 'the Argo CD simulator', '--argocd-port or ARGOCD_SIM_PORT', host);
+  await requirePortFree(options.argocdPort, 'Argo CD', '--argocd-port or ARGOCD_SIM_PORT', host);
+  const kind = options.argocdKind ?? 'simulator';
+  if (kind === 'real') await assertArgoCDRealBuilt();
 
   const cliPath = await resolveTemporalCli({ log });
   log(`Temporal CLI: ${cliPath}`);
@@ -64,25 +83,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const repo = await seedGitopsRepository(join(stateDir, 'gitops.git'));
     log(`GitOps repository: ${repo.url}${repo.created ? ' (seeded like the lab)' : ''}`);
 
-    const adminPassword = process.env.ARGOCD_SIM_ADMIN_PASSWORD ?? 'admin';
-    const sim = await startArgoCDSimulator({
-      port: options.argocdPort,
-      host,
-      stateDir: join(stateDir, 'argocd'),
-      adminPassword,
-      reconcileIntervalMs: options.argocd?.reconcileIntervalMs ?? 10_000,
-      rolloutStepMs: options.argocd?.rolloutStepMs ?? 300,
-    });
-    stops.push(() => sim.stop());
-    const token = await argocdSessionToken(sim.url, 'admin', adminPassword);
+    let argocd: { url: string; token: string; login: string };
+    if (kind === 'real') {
+      log('Argo CD: starting the real Argo CD v3.6 on a kube-apiserver with fake nodes...');
+      const real = await startArgoCDReal({ argocdPort: options.argocdPort, log });
+      stops.push(() => real.stop());
+      argocd = { url: real.url, token: await argocdSessionToken(real.url, 'admin', real.adminPassword), login: `admin / the password in ${join(real.dir, 'admin-password')}` };
+    } else {
+      const adminPassword = process.env.ARGOCD_SIM_ADMIN_PASSWORD ?? 'admin';
+      const sim = await startArgoCDSimulator({
+        port: options.argocdPort,
+        host,
+        stateDir: join(stateDir, 'argocd'),
+        adminPassword,
+        reconcileIntervalMs: options.argocd?.reconcileIntervalMs ?? 10_000,
+        rolloutStepMs: options.argocd?.rolloutStepMs ?? 300,
+      });
+      stops.push(() => sim.stop());
+      argocd = { url: sim.url, token: await argocdSessionToken(sim.url, 'admin', adminPassword), login: 'admin / $ARGOCD_SIM_ADMIN_PASSWORD, default "admin"' };
+    }
+    const { url: argocdUrl, token } = argocd;
     log('Argo CD: installing myapp-dev, myapp-staging, myapp-prod and waiting until they are synced and healthy...');
-    await installSeedApplications(new ArgoCDClient({ baseUrl: sim.url, token, insecure: false }), seedApplications(repo.url));
+    await installSeedApplications(new ArgoCDClient({ baseUrl: argocdUrl, token, insecure: false }), seedApplications(repo.url));
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
-      ARGOCD_SERVER: sim.url,
+      ARGOCD_SERVER: argocdUrl,
       ARGOCD_AUTH_TOKEN: token,
       PROMENADE_REPOSITORY: repo.url,
       // The stack's repository is a bare one on this disk: a worker serves local repositories only when told.
@@ -92,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const worker = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     stops.push(() => stopProcessGroup(worker, 15_000));
-    return { temporal, repositoryUrl: repo.url, argocdUrl: sim.url, env, worker, stop: stopAll };
+    return { temporal, repositoryUrl: repo.url, argocdUrl, argocdLogin: argocd.login, argocdKind: kind, env, worker, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
