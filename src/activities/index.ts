@@ -15,6 +15,7 @@ import { revertCommit } from '../git/revert.js';
 import type { WorkspaceOptions } from '../git/workspace.js';
 import { TERMINAL, terminal } from '../failures.js';
 import type { WorkerConfig } from '../config/worker-config/index.js';
+import { holdToFloor, PolicyFloorError } from '../config/policy-floor.js';
 
 export interface ActivitySettings {
   /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
@@ -50,7 +51,13 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
     async loadPipeline({ app, repository }) {
       const url = repository ?? settings.defaultRepository;
       if (!url) throw terminal(TERMINAL.invalidConfig, 'no GitOps repository: set PROMENADE_REPOSITORY on the worker or pass repository in the promotion input');
-      return readPipelineFile(url, settings.configBranch, app, settings.git);
+      const pipeline = await readPipelineFile(url, settings.configBranch, app, settings.git);
+      try {
+        return holdToFloor(pipeline, settings.workerConfig?.policy);
+      } catch (err) {
+        if (err instanceof PolicyFloorError) throw terminal(TERMINAL.invalidConfig, err.message, { problems: err.problems });
+        throw err;
+      }
     },
 
     async commitImage(input) {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
+import { parsePolicy, type PolicyFloor } from './policy.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -15,10 +16,12 @@ const MAX_BYTES = 1024 * 1024;
 export interface WorkerConfig {
   /** The file it was read from, for messages. */
   source: string;
+  /** The floor every approval gate is held to; absent = no floor beyond promenade.yaml's own gates. */
+  policy?: PolicyFloor;
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = [];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['policy'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -37,6 +40,7 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   problems.onlyKeys(root, WORKER_CONFIG_SECTIONS, '');
   void env;
   const config: WorkerConfig = { source };
+  if (root.policy !== undefined) config.policy = parsePolicy(root.policy, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
