@@ -25,6 +25,8 @@ export class ApprovalGate {
     private readonly requestedBy: string,
     /** Whether gates hold their own decisions (GATES_HOLD_PATCH); false while replaying older runs. */
     private readonly perGate: boolean,
+    /** Called after a decision is recorded, so what the UI shows keeps up. */
+    private readonly changed: () => void = () => {},
   ) {}
 
   /** Registers the decision handlers; decisions arriving while no gate is open are refused and recorded. */
@@ -75,7 +77,9 @@ export class ApprovalGate {
    */
   async decision(superseded: () => boolean): Promise<Exclude<GateOutcome, 'approved'> | 'approvals-complete'> {
     const policy = this.policy!;
-    const decided = await condition(() => this.rejections.length > 0 || this.approvals.length >= policy.required || superseded(), policy.timeoutSeconds * 1000);
+    const who = policy.approvers.length > 0 ? ` from ${policy.approvers.join(', ')}` : '';
+    const summary = `approval gate ${this.current?.gate ?? ''}: wait ${policy.timeoutSeconds}s for ${policy.required} approval(s)${who}`.slice(0, 200);
+    const decided = await condition(() => this.rejections.length > 0 || this.approvals.length >= policy.required || superseded(), policy.timeoutSeconds * 1000, { summary });
     if (superseded()) return 'superseded';
     if (this.rejections.length > 0) return 'rejected';
     if (!decided) return 'expired';
@@ -132,6 +136,14 @@ export class ApprovalGate {
   // Refused decisions are recorded, not thrown: a signal cannot answer its sender, the audit trail can. Whatever
   // a stranger sent is kept escaped and bounded, and only the latest few in full.
   private decide(kind: 'approve' | 'reject', decision: ApprovalDecision): void {
+    try {
+      this.record(kind, decision);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private record(kind: 'approve' | 'reject', decision: ApprovalDecision): void {
     const at = new Date().toISOString();
     const reason = this.refusal(decision);
     const fields = decision !== null && typeof decision === 'object' ? (decision as Partial<ApprovalDecision>) : {};

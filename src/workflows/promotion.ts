@@ -1,12 +1,13 @@
 // One durable run per promotion. With the default environments it runs the stages dev-sync, staging-promote,
 // approval, prod-promote and verify-health (planStages names them after the pipeline's environments), and rolls
 // back (git revert of this promotion's own commits) when a stage fails after committing.
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
 import { InvalidInputError, validatePromotionInput, type PromotionInput } from '../config/promotion-input.js';
 import { failureMessage } from '../failures.js';
 import { TRAILER_APPROVED_BY, TRAILER_IMAGE } from '../git/trailers.js';
 import { commitImage, shortSteps, syncEnvironment, verifyHealth } from './activities.js';
+import { currentDetails } from './current-details.js';
 import { ApprovalGate, GATES_HOLD_PATCH, type GateOutcome } from './approval-gate.js';
 import { LaneAccess } from './lane-access.js';
 import { statusQuery } from './messages.js';
@@ -23,9 +24,11 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   const { loadPipeline, signalAppLane } = shortSteps();
   const gatesHold = patched(GATES_HOLD_PATCH);
   const status: PromotionStatus = { app: input.app, image: input.image, requestedBy: input.requestedBy, state: 'starting', stages: [], approvals: [], rejections: [], refused: [] };
+  const showDetails = () => setCurrentDetails(currentDetails(status));
   const setState = (state: PromotionState) => {
     status.state = state;
     upsertSearchAttributes([{ key: PROMOTION_STATE_KEY, value: state }]);
+    showDetails();
   };
   upsertSearchAttributes([
     { key: PROMOTION_APP_KEY, value: input.app },
@@ -34,7 +37,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
 
   // Handlers: the status query, people's decisions, the lane's answers.
   setHandler(statusQuery, () => status);
-  const gate = new ApprovalGate(status, promotionId, input.requestedBy, gatesHold);
+  const gate = new ApprovalGate(status, promotionId, input.requestedBy, gatesHold, showDetails);
   gate.listen();
   const lane = new LaneAccess(input.app, promotionId, signalAppLane);
   lane.listen();
@@ -52,7 +55,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   }
   const plan = planStages(pipeline);
   status.stages = initialRecords(plan);
-  const stages = new StageTable(status);
+  const stages = new StageTable(status, showDetails);
   const environment = (name: string): EnvironmentConfig => pipeline.environments.find((e) => e.name === name)!;
   if (pipeline.policy) status.policy = pipeline.policy;
   gate.plan(plan.filter((s) => s.kind === 'approval').map((s) => ({ gate: s.name, environment: s.environment, policy: environment(s.environment).approval! })));
@@ -73,10 +76,12 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   const promote = async (stage: PlannedStage) => {
     const env = environment(stage.environment);
     const ref = { repository: pipeline.repository, branch: pipeline.branch, environment: env, promotionId, stage: stage.name, image: input.image };
-    const commit = await commitImage({ ...ref, app: input.app, trailers: trailers(input, env.approval ? gate.approvalsFor(env.name) : []) });
+    const commit = await commitImage.executeWithOptions({ summary: `commit ${input.image} to ${env.name}` }, [
+      { ...ref, app: input.app, trailers: trailers(input, env.approval ? gate.approvalsFor(env.name) : []) },
+    ]);
     Object.assign(stages.record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
     if (!commit.noChange) unverified.add(stage, env);
-    const synced = await syncEnvironment({ ...ref, revision: commit.commit });
+    const synced = await syncEnvironment.executeWithOptions({ summary: `wait until ${env.argocd.application} is synced and healthy` }, [{ ...ref, revision: commit.commit }]);
     stages.record(stage.name).argocdRevision = synced.revision;
   };
   const verify = async (stage: PlannedStage) => {
@@ -84,7 +89,9 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     const promoted = stages.record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
     // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
     const env = environment(stage.environment);
-    await verifyHealth({ environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds });
+    await verifyHealth.executeWithOptions({ summary: `watch ${env.argocd.application} stay healthy for ${env.soakSeconds}s` }, [
+      { environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds },
+    ]);
     setState('promoting');
   };
   const finish = async (state: PromotionResult['state']): Promise<PromotionResult> => {

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
+import { startPromotion } from '../../src/client/start-promotion.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppPipeline, EnvironmentConfig, RollbackScope } from '../../src/config/pipeline.js';
@@ -12,7 +14,7 @@ import type { PromotionActivities } from '../../src/workflows/contract.js';
 import { approveSignal, laneSignal, rejectSignal, statusQuery } from '../../src/workflows/messages.js';
 import type { PromotionResult, PromotionStatus } from '../../src/workflows/promotion-status.js';
 import type { promotion } from '../../src/workflows/promotion.js';
-import { workflowBundle } from '../support/promotion-environment.js';
+import { recordHistory, workflowBundle, type PromotionEnvironment } from '../support/promotion-environment.js';
 
 const environment = (name: string, extra: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({
   name,
@@ -235,5 +237,51 @@ describe('cancellation at each stage', () => {
     if (status) expect(status.stages.find((s) => s.stage === stage)?.failure).toBe('promotion cancelled');
     // A promotion that took part in the lane releases it even when cancelled.
     if (calls().includes('lane claim')) expect(calls().at(-1)).toBe('lane release');
+  });
+});
+
+describe('what the Web UI shows', () => {
+  it('details at start, summaries on every activity and the gate timer, and current details that follow the stages', async () => {
+    const workflowId = `stub-${randomUUID()}`;
+    scripts.set(workflowId, { pipeline: pipeline('failed-environment'), calls: [] });
+    const handle = await startPromotion(
+      client,
+      { app: 'myapp', image: 'nginx:1.27', requestedBy: 'ci-bot', metadata: { 'ci-run': 'https://ci.example.com/run/7' } },
+      { taskQueue, workflowId },
+    );
+    await until(handle, atGate);
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe('Promote myapp to nginx:1.27 (requested by ci-bot)');
+    const details = await description.staticDetails();
+    expect(details).toContain('**Image**: `nginx:1.27`');
+    expect(details).toContain('**Requested by**: ci-bot (asserted)');
+    expect(details).toContain('[https://ci.example.com/run/7](https://ci.example.com/run/7)');
+    const waiting = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+    expect(waiting).toContain('**Waiting for approval** at approval: 0 of 1 approval(s) from alice');
+    expect(waiting).toContain('| staging-promote | staging | succeeded |');
+    expect(waiting).toContain('| prod-promote | prod | pending |');
+
+    await handle.signal(approveSignal, { approver: 'alice' });
+    expect((await handle.result()).state).toBe('promoted');
+    await recordHistory({ client } as PromotionEnvironment, workflowId, 'promoted-with-ui-metadata');
+    const done = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+    expect(done).toContain('**promoted**');
+    expect(done).toContain('| verify-health | prod | succeeded |');
+
+    const summary = (m?: { summary?: unknown } | null) => (m?.summary ? defaultPayloadConverter.fromPayload(m.summary as never) : undefined);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activitySummaries = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => summary(e.userMetadata));
+    expect(activitySummaries).toEqual([
+      'commit nginx:1.27 to dev',
+      'wait until myapp-dev is synced and healthy',
+      'commit nginx:1.27 to staging',
+      'wait until myapp-staging is synced and healthy',
+      'watch myapp-staging stay healthy for 5s',
+      'commit nginx:1.27 to prod',
+      'wait until myapp-prod is synced and healthy',
+      'watch myapp-prod stay healthy for 5s',
+    ]);
+    const timers = events.filter((e) => e.timerStartedEventAttributes).map((e) => summary(e.userMetadata));
+    expect(timers).toEqual(['approval gate approval: wait 3600s for 1 approval(s) from alice']);
   });
 });
