@@ -124,7 +124,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   });
   // The worker has read the code; a bundle made for this process alone is not needed any more.
   if (!env.PROMENADE_WORKFLOW_BUNDLE) await rm(bundle, { force: true });
-  if (!workerConfig) console.log(`promenade worker in local mode: no ${WORKER_CONFIG_ENV} file, so the worker's operators have set no policy`);
+  if (!workerConfig) console.log(`promenade worker in local mode: no ${WORKER_CONFIG_ENV} file, so the worker's operators have set no policy floor; approvers' names are accepted as asserted and marked so`);
   console.log(`promenade worker polling task queue "${env.PROMENADE_TASK_QUEUE ?? TASK_QUEUE}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling, lets running activities finish, then resolves.
   await worker.run();

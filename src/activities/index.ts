@@ -32,6 +32,7 @@ import type { EnvironmentConfig } from '../config/pipeline.js';
 
 /** The environment's fail-fast grace; runs started before `failFast` existed get the default. */
 const failFastMs = (env: EnvironmentConfig) => (env.failFastSeconds ?? PIPELINE_DEFAULTS.failFastSeconds) * 1000;
+import { holdToFloor, PolicyFloorError } from '../config/policy-floor.js';
 
 export interface ActivitySettings {
   /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
@@ -110,7 +111,12 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
       for (const env of pipeline.environments) inAllowedProject(repository, env);
       // Checks aimed where the worker's operators did not allow end the promotion here, before any commit.
       assertChecksAllowed(pipeline, settings.workerConfig?.verification);
-      return pipeline;
+      try {
+        return holdToFloor(pipeline, settings.workerConfig?.policy);
+      } catch (err) {
+        if (err instanceof PolicyFloorError) throw terminal(TERMINAL.invalidConfig, err.message, { problems: err.problems });
+        throw err;
+      }
     },
 
     async commitImage(input) {

@@ -24,5 +24,18 @@ export async function startPromotion(
       { key: PROMOTION_STATE_KEY, value: 'starting' },
     ],
     staticSummary: `Promote ${input.app} to ${input.image} (requested by ${input.requestedBy})`,
+    staticDetails: promotionDetails(input),
   });
+}
+
+/** The Web UI's details of a promotion, fixed at start: what is promoted, by whom, from which pipeline, and links. */
+export function promotionDetails(input: PromotionInput): string {
+  const links = Object.entries(input.metadata ?? {}).filter(([, value]) => /^https?:\/\//.test(value));
+  return [
+    `**App**: ${input.app}`,
+    `**Image**: \`${input.image}\``,
+    `**Requested by**: ${input.requestedBy} (asserted)`,
+    `**Pipeline**: promenade.yaml in ${input.repository ?? "the worker's repository"}`,
+    ...links.map(([key, value]) => `**${key}**: [${value}](${value})`),
+  ].join('\n');
 }

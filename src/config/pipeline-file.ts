@@ -13,7 +13,7 @@
 //     branch: main
 //     rollback: failed-environment        # | all-promoted-environments | none
 //     project: default
-//     approval: { approvers: [alice, bob], required: 1, allowSelfApproval: false, timeout: 24h }
+//     approval: { approvers: [alice, group:sre], required: 1, allowSelfApproval: false, timeout: 24h, identity: asserted }
 //     environments: [dev, staging, prod]  # names, or objects as below
 //   apps:
 //     myapp:
@@ -31,7 +31,7 @@
 //           soak: 5m
 import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AppPipeline, ApprovalPolicy, CheckConfig, CheckLimits, EnvironmentConfig, HttpCheckConfig, ImageSetter, PipelineFile, PrometheusCheckConfig, RollbackScope } from './pipeline.js';
+import { GROUP_PREFIX, IDENTITY_REQUIREMENTS, type AppPipeline, type ApprovalPolicy, type CheckConfig, type CheckLimits, type EnvironmentConfig, type HttpCheckConfig, type IdentityRequirement, type ImageSetter, type PipelineFile, type PrometheusCheckConfig, type RollbackScope } from './pipeline.js';
 import { ConditionError, parseCondition } from '../verification/condition.js';
 import { redactUrlCredentials } from './repository-url.js';
 import { CONTROL_CHARACTERS, isBranchName, isNameLabel, MAX_NAME_LENGTH, quoteValue, RESOURCE_NAME } from './text-rules.js';
@@ -136,7 +136,7 @@ export function parseDuration(text: string): number | undefined {
 
 const APP_KEYS = ['branch', 'rollback', 'project', 'approval', 'environments'];
 const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak', 'failFast', 'checks'];
-const APPROVAL_KEYS = ['approvers', 'required', 'allowSelfApproval', 'forbidSelfApproval', 'timeout'];
+const APPROVAL_KEYS = ['approvers', 'required', 'allowSelfApproval', 'forbidSelfApproval', 'timeout', 'identity'];
 
 type Mapping = Record<string, unknown>;
 
@@ -476,7 +476,11 @@ function approvalPolicy(problems: Problems, at: string, raw: unknown, base: Appr
     if (seconds === 0) problems.add(`${at}.timeout`, raw.timeout, 'must be longer than 0s');
     else if (seconds !== undefined) policy.timeoutSeconds = seconds;
   }
-  if (policy.approvers.length > 0 && policy.required > policy.approvers.length) {
+  if (raw.identity !== undefined) {
+    if (!IDENTITY_REQUIREMENTS.includes(raw.identity as IdentityRequirement)) problems.add(`${at}.identity`, raw.identity, 'is not "asserted" or "verified"');
+    else policy.identity = raw.identity as IdentityRequirement;
+  }
+  if (policy.approvers.length > 0 && !policy.approvers.some((a) => a.startsWith(GROUP_PREFIX)) && policy.required > policy.approvers.length) {
     problems.add(`${at}.required`, policy.required, `is more than the ${policy.approvers.length} listed approver(s)`);
   }
   return policy;

@@ -10,8 +10,11 @@ export type ImageSetter =
   /** A key in a Helm values file, e.g. `image.tag` (tag only) or `image` (whole reference). */
   | { kind: 'helm'; file: string; key: string; value: 'tag' | 'reference' };
 
+/** An approver entry naming a group of the worker's policy (`group:sre`) rather than a person. */
+export const GROUP_PREFIX = 'group:';
+
 export interface ApprovalPolicy {
-  /** Who may approve or reject; empty = anyone. */
+  /** Who may approve or reject; empty = anyone. Groups (`group:sre`) are expanded by the worker's policy floor. */
   approvers: string[];
   /** Distinct approvals that release the promotion. */
   required: number;
@@ -19,6 +22,22 @@ export interface ApprovalPolicy {
   forbidSelfApproval: boolean;
   /** How long the gate waits before the promotion ends as expired. */
   timeoutSeconds: number;
+  /**
+   * What a decision must prove about its sender: `asserted` takes the approver's name as typed, `verified` counts
+   * only decisions whose identity promenade verified. Absent in runs started before the policy floor existed.
+   */
+  identity?: IdentityRequirement;
+}
+
+export type IdentityRequirement = 'asserted' | 'verified';
+export const IDENTITY_REQUIREMENTS: readonly IdentityRequirement[] = ['asserted', 'verified'];
+
+/** Which policy a promotion's gates were checked against when it started, recorded in its history. */
+export interface PolicyInForce {
+  /** `worker-config`: the operators' floor in PROMENADE_CONFIG; `local`: no file, decisions are only asserted. */
+  source: 'worker-config' | 'local';
+  /** sha256 of the floor as read (canonical JSON), so two workers' files can be told apart. */
+  digest?: string;
 }
 
 export type RollbackScope = 'failed-environment' | 'all-promoted-environments' | 'none';
@@ -92,6 +111,8 @@ export interface AppPipeline {
   branch: string;
   environments: EnvironmentConfig[];
   rollback: RollbackScope;
+  /** Set by the worker when it reads the pipeline; absent in runs started before the policy floor existed. */
+  policy?: PolicyInForce;
 }
 
 /** A parsed promenade.yaml: every app's pipeline, resolved and validated as a whole. */

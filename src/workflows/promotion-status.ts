@@ -1,6 +1,7 @@
 // What a promotion reports about itself: its states, stage records, decisions and result. Shared by the workflow,
 // the CLI and the tests; only types and pure constants, because this module is bundled into workflow code.
 import type { CheckMeasurement } from '../verification/measurement.js';
+import type { IdentityRequirement, PolicyInForce } from '../config/pipeline.js';
 
 /**
  * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
@@ -30,13 +31,35 @@ export interface Approval {
   approver: string;
   comment?: string;
   at: string;
+  /** The gate (its stage name) the decision was made to; absent in runs started before gates held their own. */
+  gate?: StageName;
+  /** `asserted`: the approver's name as the sender typed it; `verified`: an identity promenade checked. */
+  identity?: IdentityRequirement;
 }
 
 /** One JSON object, so the Web UI's signal form and `temporal workflow signal --input` can send it. */
 export interface ApprovalDecision {
   approver: string;
   comment?: string;
+  /** The gate it is meant for (its stage name, e.g. `approval`, or its environment, e.g. `prod`). */
+  gate?: string;
 }
+
+/** One approval gate's own decisions, checked against its own policy while it was open. */
+export interface GateRecord {
+  gate: StageName;
+  environment: string;
+  state: 'waiting' | 'open' | 'approved' | 'rejected' | 'expired' | 'superseded';
+  required: number;
+  identity: IdentityRequirement;
+  /** Who may decide; empty = anyone. */
+  approvers: string[];
+  approvals: Approval[];
+  rejections: Approval[];
+}
+
+/** How many refused decisions status keeps in full; older ones are only counted. */
+export const REFUSED_KEPT = 10;
 
 export interface StageRecord {
   stage: StageName;
@@ -65,8 +88,14 @@ export interface PromotionStatus {
   stages: StageRecord[];
   approvals: Approval[];
   rejections: Approval[];
-  /** Refused decisions (unknown approver, self-approval, too late), kept for the audit. */
+  /** Refused decisions (unknown approver, self-approval, too late, malformed), the latest REFUSED_KEPT of them. */
   refused: Array<Approval & { reason: string }>;
+  /** Every refused decision, counted. */
+  refusedCount?: number;
+  /** Each gate's own decisions; `approvals`/`rejections` above list every gate's together. */
+  gates?: GateRecord[];
+  /** The policy the gates were held to when the promotion started. */
+  policy?: PolicyInForce;
   failure?: string;
 }
 

@@ -1,17 +1,18 @@
 // One durable run per promotion. With the default environments it runs the stages dev-sync, staging-promote,
 // approval, prod-promote and verify-health (planStages names them after the pipeline's environments), and rolls
 // back (git revert of this promotion's own commits) when a stage fails after committing.
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
 import { InvalidInputError, validatePromotionInput, type PromotionInput } from '../config/promotion-input.js';
 import { failureMessage } from '../failures.js';
 import { TRAILER_APPROVED_BY, TRAILER_IMAGE, TRAILER_METADATA_PREFIX, TRAILER_REQUESTED_BY } from '../git/trailers.js';
 import { commitImage, shortSteps, syncEnvironment, verifyHealth } from './activities.js';
-import { ApprovalGate, type GateOutcome } from './approval-gate.js';
+import { currentDetails } from './current-details.js';
+import { ApprovalGate, GATES_HOLD_PATCH, type GateOutcome } from './approval-gate.js';
 import { runEnvironmentChecks, soakWithChecks } from './environment-checks.js';
 import { LaneAccess } from './lane-access.js';
 import { statusQuery } from './messages.js';
-import type { PromotionResult, PromotionState, PromotionStatus } from './promotion-status.js';
+import type { Approval, PromotionResult, PromotionState, PromotionStatus } from './promotion-status.js';
 import { rollBack, UnverifiedEnvironments } from './rollback.js';
 import { PROMOTION_APP_KEY, PROMOTION_IMAGE_KEY, PROMOTION_STATE_KEY } from './search-attributes.js';
 import { StageTable, initialRecords, planStages, type PlannedStage } from './stages.js';
@@ -22,10 +23,13 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   const input = validInput(rawInput);
   const promotionId = workflowInfo().workflowId;
   const { loadPipeline, signalAppLane } = shortSteps();
+  const gatesHold = patched(GATES_HOLD_PATCH);
   const status: PromotionStatus = { app: input.app, image: input.image, requestedBy: input.requestedBy, state: 'starting', stages: [], approvals: [], rejections: [], refused: [] };
+  const showDetails = () => setCurrentDetails(currentDetails(status));
   const setState = (state: PromotionState) => {
     status.state = state;
     upsertSearchAttributes([{ key: PROMOTION_STATE_KEY, value: state }]);
+    showDetails();
   };
   upsertSearchAttributes([
     { key: PROMOTION_APP_KEY, value: input.app },
@@ -34,7 +38,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
 
   // Handlers: the status query, people's decisions, the lane's answers.
   setHandler(statusQuery, () => status);
-  const gate = new ApprovalGate(status, promotionId, input.requestedBy);
+  const gate = new ApprovalGate(status, promotionId, input.requestedBy, gatesHold, showDetails);
   gate.listen();
   const lane = new LaneAccess(input.app, promotionId, signalAppLane);
   lane.listen();
@@ -52,27 +56,33 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   }
   const plan = planStages(pipeline);
   status.stages = initialRecords(plan);
-  const stages = new StageTable(status);
+  const stages = new StageTable(status, showDetails);
   const environment = (name: string): EnvironmentConfig => pipeline.environments.find((e) => e.name === name)!;
+  if (pipeline.policy) status.policy = pipeline.policy;
+  gate.plan(plan.filter((s) => s.kind === 'approval').map((s) => ({ gate: s.name, environment: s.environment, policy: environment(s.environment).approval! })));
   const unverified = new UnverifiedEnvironments();
 
   // The three kinds of stage. Each resolves when its stage succeeded and throws when it failed.
   const approval = async (stage: PlannedStage): Promise<GateOutcome> => {
-    gate.open(environment(stage.environment).approval!);
+    gate.open(stage.name, environment(stage.environment).approval!);
     setState('awaiting-approval');
     await lane.claim();
     const decision = await gate.decision(() => lane.superseded);
     if (decision !== 'approvals-complete') return decision;
     setState('promoting');
-    return lane.enterProd();
+    const outcome = await lane.enterProd();
+    gate.close(outcome);
+    return outcome;
   };
   const promote = async (stage: PlannedStage) => {
     const env = environment(stage.environment);
     const ref = { repository: pipeline.repository, branch: pipeline.branch, environment: env, promotionId, stage: stage.name, image: input.image };
-    const commit = await commitImage({ ...ref, app: input.app, trailers: trailers(input, env.approval ? status : undefined) });
+    const commit = await commitImage.executeWithOptions({ summary: `commit ${input.image} to ${env.name}` }, [
+      { ...ref, app: input.app, trailers: trailers(input, env.approval ? gate.approvalsFor(env.name) : []) },
+    ]);
     Object.assign(stages.record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
     if (!commit.noChange) unverified.add(stage, env);
-    const synced = await syncEnvironment({ ...ref, revision: commit.commit });
+    const synced = await syncEnvironment.executeWithOptions({ summary: `wait until ${env.argocd.application} is synced and healthy` }, [{ ...ref, revision: commit.commit }]);
     stages.record(stage.name).argocdRevision = synced.revision;
     await runEnvironmentChecks(stages.record(stage.name), env, 'healthy');
   };
@@ -81,7 +91,10 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     const promoted = stages.record(plan.find((s) => s.kind === 'promote' && s.environment === stage.environment)!.name);
     // Watch what Argo CD deployed: on an auto-sync app that can be a later commit carrying ours.
     const env = environment(stage.environment);
-    const soak = () => verifyHealth({ environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds });
+    const soak = () =>
+      verifyHealth.executeWithOptions({ summary: `watch ${env.argocd.application} stay healthy for ${env.soakSeconds}s` }, [
+        { environment: env, revision: promoted.argocdRevision ?? promoted.commit!, soakSeconds: env.soakSeconds },
+      ]);
     await soakWithChecks(soak, stages.record(stage.name), env);
     setState('promoting');
   };
@@ -101,6 +114,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
       if (stage.kind === 'approval') {
         const outcome = await approval(stage);
         if (outcome !== 'approved') {
+          gate.close(outcome);
           stages.end(stage, 'failed', outcome === 'superseded' ? `superseded by ${lane.supersededBy ?? 'a newer promotion'}` : outcome);
           for (const later of plan.slice(plan.indexOf(stage) + 1)) stages.end(later, 'skipped');
           return await finish(outcome);
@@ -146,11 +160,14 @@ function lastStageOf(plan: PlannedStage[], environment: string): PlannedStage | 
   return [...plan].reverse().find((s) => s.environment === environment);
 }
 
-/** The commit's trailers; a gated environment's commit also names who approved it. */
-function trailers(input: PromotionInput, approved?: PromotionStatus): Array<[string, string]> {
+/** The commit's trailers; a gated environment's commit also names who approved it at that gate, and how surely. */
+function trailers(input: PromotionInput, approvals: Approval[]): Array<[string, string]> {
   const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], [TRAILER_REQUESTED_BY, input.requestedBy]];
   for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`${TRAILER_METADATA_PREFIX}${key}`, value]);
-  for (const a of approved?.approvals ?? []) list.push([TRAILER_APPROVED_BY, a.comment ? `${a.approver} (${a.comment})` : a.approver]);
+  for (const a of approvals) {
+    const notes = [a.identity, a.comment].filter(Boolean).join('; ');
+    list.push([TRAILER_APPROVED_BY, notes ? `${a.approver} (${notes})` : a.approver]);
+  }
   return list;
 }
 

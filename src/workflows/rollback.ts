@@ -49,7 +49,7 @@ export async function rollBack(targets: Array<{ stage: PlannedStage; env: Enviro
   for (const { stage, env } of targets) {
     const stageRecord = stages.record(stage.name);
     try {
-      const revert = await revertStage({
+      const revert = await revertStage.executeWithOptions({ summary: `revert ${stage.name}'s commit in ${env.name}` }, [{
         repository: pipeline.repository,
         branch: pipeline.branch,
         environment: env,
@@ -58,9 +58,9 @@ export async function rollBack(targets: Array<{ stage: PlannedStage; env: Enviro
         commit: stageRecord.commit!,
         image,
         previousImage: stageRecord.previousImage,
-      });
+      }]);
       stageRecord.rollback = { commit: revert.commit, method: revert.method, healthy: false };
-      await syncEnvironment({
+      await syncEnvironment.executeWithOptions({ summary: `wait until ${env.argocd.application} is synced and healthy on the reverted commit` }, [{
         repository: pipeline.repository,
         branch: pipeline.branch,
         environment: env,
@@ -68,7 +68,7 @@ export async function rollBack(targets: Array<{ stage: PlannedStage; env: Enviro
         revision: revert.commit,
         promotionId,
         stage: `${stage.name}-rollback`,
-      });
+      }]);
       stageRecord.rollback.healthy = true;
       stageRecord.status = 'rolled-back';
     } catch (err) {

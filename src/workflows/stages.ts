@@ -30,7 +30,11 @@ export function initialRecords(stages: PlannedStage[]): StageRecord[] {
 
 /** The promotion's stage records, kept in its status: which stage runs, how each ended. */
 export class StageTable {
-  constructor(private readonly status: { currentStage?: string; stages: StageRecord[] }) {}
+  constructor(
+    private readonly status: { currentStage?: string; stages: StageRecord[] },
+    /** Called after every change, so what the UI shows keeps up. */
+    private readonly changed: () => void = () => {},
+  ) {}
 
   record(name: string): StageRecord {
     return this.status.stages.find((s) => s.stage === name)!;
@@ -39,9 +43,11 @@ export class StageTable {
   begin(stage: PlannedStage): void {
     this.status.currentStage = stage.name;
     Object.assign(this.record(stage.name), { status: 'running', startedAt: new Date().toISOString() });
+    this.changed();
   }
 
   end(stage: PlannedStage, outcome: StageRecord['status'], failure?: string): void {
     Object.assign(this.record(stage.name), { status: outcome, finishedAt: new Date().toISOString() }, failure ? { failure } : {});
+    this.changed();
   }
 }

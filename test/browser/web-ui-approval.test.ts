@@ -60,6 +60,12 @@ describe('Web UI approval', () => {
       await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
       await page.getByRole('link', { name: handle.workflowId }).first().click({ timeout: 30_000 });
       await page.waitForURL(/\/workflows\/.+\/.+\/history/, { timeout: 30_000 });
+      // Without opening a query, the approver sees on the history page what is promoted and to which environments
+      // (activity summaries) and the waiting gate (the gate timer's summary) in the event timeline.
+      const visible = (text: string | RegExp) => page.getByText(text).filter({ visible: true }).count();
+      await expect.poll(() => visible(`commit ${image} to staging`), { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => visible('wait until myapp-staging is synced and healthy'), { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => visible(/approval gate approval: wait \d+s for 1 approval\(s\) from alice/), { timeout: 20_000 }).toBeGreaterThan(0);
       await page.getByRole('button', { name: 'More Actions' }).click();
       await page.getByText('Send a Signal', { exact: true }).filter({ visible: true }).click();
       const dialog = page.locator('form[method=dialog]').filter({ visible: true });

@@ -202,15 +202,26 @@ describe('bad input and abuse', () => {
       tip = await remoteTip(env);
     });
 
+    // Shapes and text rules (src/config/decision.ts) hold on every channel: the same cases go by signal and update.
+    const MALFORMED: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['multi-line comment', { approver: 'bob', comment: 'fine\nApproved-by: mallory' }, /comment must be a single line without control characters/],
+      ['control character in the comment', { approver: 'bob', comment: 'ok\u001b[1A\u001b[2Kapproved' }, /comment must be a single line without control characters/],
+      ['control character in the approver', { approver: 'bob\r' }, /approver must be a single line without control characters/],
+      ['oversized comment (1,001 characters)', { approver: 'bob', comment: 'x'.repeat(1001) }, /comment must be at most 1000 characters/],
+      ['oversized approver (129 characters)', { approver: 'b'.repeat(129) }, /approver must be at most 128 characters/],
+      ['decision for another gate', { approver: 'bob', gate: 'staging' }, /decision is for gate staging, but the open gate is approval/],
+    ];
     const SIGNALS: Array<[string, unknown, RegExp]> = [
-      ['null decision', null, /approver must be a non-empty string/],
-      ['empty object', {}, /approver must be a non-empty string/],
-      ['approver as a number', { approver: 42 }, /approver must be a non-empty string/],
-      ['blank approver', { approver: '   ' }, /approver must be a non-empty string/],
-      ['decision as a bare string', 'bob', /approver must be a non-empty string/],
+      ['null decision', null, /a decision must be a JSON object/],
+      ['empty object', {}, /approver must be a string/],
+      ['approver as a number', { approver: 42 }, /approver must be a string/],
+      ['blank approver', { approver: '   ' }, /approver must not be empty/],
+      ['decision as a bare string', 'bob', /a decision must be a JSON object/],
+      ['decision as an array', ['bob'], /a decision must be a JSON object/],
       ['comment as an object', { approver: 'bob', comment: { evil: true } }, /comment must be a string/],
       ['approver not listed', { approver: 'mallory' }, /mallory is not an allowed approver/],
       ['self-approval', { approver: 'alice' }, /the requester may not approve their own promotion/],
+      ...MALFORMED,
     ];
     it.each(SIGNALS)('signal: %s', async (name, decision, reason) => {
       const before = await status();
@@ -218,7 +229,7 @@ describe('bad input and abuse', () => {
       await env.client.workflow.getHandle(workflowId).signal(approveSignal, decision as never);
       const after = await until('the refusal', async () => {
         const s = await status();
-        return s.refused.length > before.refused.length && s;
+        return (s.refusedCount ?? 0) > (before.refusedCount ?? 0) && s;
       });
       expect(after.refused.at(-1)?.reason).toMatch(reason);
       expect(after.approvals).toEqual([]);
@@ -231,6 +242,7 @@ describe('bad input and abuse', () => {
       ['decision that is neither approve nor reject', { decision: 'maybe', approver: 'bob' }, /decision must be "approve" or "reject"/],
       ['approver not listed', { decision: 'approve', approver: 'mallory' }, /mallory is not an allowed approver/],
       ['self-approval', { decision: 'approve', approver: 'alice' }, /the requester may not approve their own promotion/],
+      ...MALFORMED.map(([name, decision, reason]): [string, unknown, RegExp] => [name, { decision: 'approve', ...decision }, reason]),
     ];
     it.each(UPDATES)('update: %s is refused to the caller', async (name, request, reason) => {
       results.push({ group: 'decision', name: `update: ${name}`, ok: false });

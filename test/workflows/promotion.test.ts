@@ -65,8 +65,8 @@ describe('promotion workflow', () => {
     const prodCommit = commits[2];
     expect(result.status.stages.find((s) => s.stage === 'prod-promote')?.commit).toBe(prodCommit.sha);
     expect(result.status.stages.find((s) => s.stage === 'prod-promote')?.argocdRevision).toBe(prodCommit.sha);
-    expect(prodCommit.body).toMatch(/^Approved-by: alice \(looks good\)$/m);
-    expect(prodCommit.body).toMatch(/^Approved-by: bob$/m);
+    expect(prodCommit.body).toMatch(/^Approved-by: alice \(asserted; looks good\)$/m);
+    expect(prodCommit.body).toMatch(/^Approved-by: bob \(asserted\)$/m);
     expect(prodCommit.body).toMatch(/^Promenade-Meta-ci-run: https:\/\/ci\.example\.com\/run\/42$/m);
 
     // How the soak went is the verifyHealth activity's result, kept in the promotion's history.

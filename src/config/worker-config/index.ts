@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
 import { parseRepositories, type RepositoryConfig } from './repositories.js';
 import { parseVerification, type VerificationConfig } from './verification.js';
+import { parsePolicy, type PolicyFloor } from './policy.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -19,12 +20,14 @@ export interface WorkerConfig {
   source: string;
   /** The GitOps repositories the worker serves (./repositories.ts); absent: PROMENADE_REPOSITORY, if set. */
   repositories?: RepositoryConfig[];
+  /** The floor every approval gate is held to; absent = no floor beyond promenade.yaml's own gates. */
+  policy?: PolicyFloor;
   /** Where checks may go and what they may carry (absent: no http or prometheus check may run). */
   verification?: VerificationConfig;
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories', 'verification'];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories', 'policy', 'verification'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -44,6 +47,7 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   const config: WorkerConfig = { source };
   if (root.repositories !== undefined) config.repositories = parseRepositories(root.repositories, env, problems);
   if (root.verification !== undefined) config.verification = parseVerification(root.verification, env, problems);
+  if (root.policy !== undefined) config.policy = parsePolicy(root.policy, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
