@@ -9,7 +9,7 @@ import { syncAndWait, type SyncProgress, type SyncTuning } from '../argocd/sync-
 import { createAppLaneActivities } from './app-lane.js';
 import type { PromotionActivities } from '../workflows/contract.js';
 import { commitChange } from '../git/commit.js';
-import { headDeliversRevision } from '../git/descendant.js';
+import { compareHead } from '../git/descendant.js';
 import { readPipelineFile } from '../git/pipeline-source.js';
 import { revertCommit } from '../git/revert.js';
 import type { WorkspaceOptions } from '../git/workspace.js';
@@ -81,7 +81,10 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         timeoutMs: syncTimeoutMs,
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
-        headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, settings.git),
+        headContainsRevision: async (head, ours) => {
+          const verdict = await compareHead({ repository, branch, head, revision: ours, setter: env.image, image }, settings.git);
+          return verdict === 'replaced' ? 'replaced' : verdict === 'delivers';
+        },
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),
       });

@@ -16,17 +16,29 @@ export interface DescendantQuestion {
   image: string;
 }
 
+/**
+ * `delivers`: the head descends from our commit and still declares our image. `replaced`: it descends from our
+ * commit, but a later change declares another image there (our commit is contained, our image is not).
+ * `unrelated`: the head does not contain our commit, or is unknown to the remote.
+ */
+export type HeadVerdict = 'delivers' | 'replaced' | 'unrelated';
+
 export async function headDeliversRevision(question: DescendantQuestion, options?: WorkspaceOptions): Promise<boolean> {
+  return (await compareHead(question, options)) === 'delivers';
+}
+
+export async function compareHead(question: DescendantQuestion, options?: WorkspaceOptions): Promise<HeadVerdict> {
   const workspace = Workspace.open(question.repository, options);
   return workspace.exclusive(async () => {
     const known = () => workspace.git(['cat-file', '-e', `${question.head}^{commit}`]).then(() => true, () => false);
     if (!(await known())) {
       await workspace.fetch(question.branch);
-      if (!(await known())) return false;
+      if (!(await known())) return 'unrelated';
     }
     const descends = await workspace.git(['merge-base', '--is-ancestor', question.revision, question.head]).then(() => true, () => false);
-    if (!descends) return false;
+    if (!descends) return 'unrelated';
     const text = await workspace.git(['show', `${question.head}:${question.setter.file}`]).catch(() => undefined);
-    return text !== undefined && readImage(text, question.setter) === question.image;
+    if (text === undefined) return 'unrelated';
+    return readImage(text, question.setter) === question.image ? 'delivers' : 'replaced';
   });
 }
