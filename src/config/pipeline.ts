@@ -23,6 +23,15 @@ export interface ApprovalPolicy {
 
 export type RollbackScope = 'failed-environment' | 'all-promoted-environments' | 'none';
 
+/**
+ * How overlapping promotions of one app pass the environments. `supersede` ("latest wins", by start time): a newer
+ * promotion reaching an environment stops an older one that has not finished it, unless the older one is past that
+ * environment's approval gate. `queue` ("every version"): each environment admits one promotion at a time, in start
+ * order.
+ */
+export type Concurrency = 'supersede' | 'queue';
+export const CONCURRENCY_MODES: readonly Concurrency[] = ['supersede', 'queue'];
+
 export interface EnvironmentConfig {
   name: string;
   /** Directory of the environment's manifests, relative to the repository root. */
@@ -42,6 +51,8 @@ export interface AppPipeline {
   branch: string;
   environments: EnvironmentConfig[];
   rollback: RollbackScope;
+  /** Absent in pipelines loaded before the setting existed: read as `supersede`. */
+  concurrency?: Concurrency;
 }
 
 /** A parsed promenade.yaml: every app's pipeline, resolved and validated as a whole. */

@@ -6,3 +6,5 @@ export const TRAILER_IMAGE = 'Promenade-Image';
 export const TRAILER_APPROVED_BY = 'Approved-by';
 export const TRAILER_REVERTS = 'Promenade-Reverts';
 
+/** Set when the caller deployed an image older than one already promoted (`--allow-older`). */
+export const TRAILER_ALLOW_OLDER = 'Promenade-Allow-Older';
