@@ -1,5 +1,6 @@
 // What a promotion reports about itself: its states, stage records, decisions and result. Shared by the workflow,
 // the CLI and the tests; only types and pure constants, because this module is bundled into workflow code.
+import type { LaneRequest } from './contract.js';
 
 /**
  * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
@@ -65,6 +66,12 @@ export interface PromotionStatus {
   /** Refused decisions (unknown approver, self-approval, too late), kept for the audit. */
   refused: Array<Approval & { reason: string }>;
   failure?: string;
+  /** Where this promotion stands in its app's lane; the lane reads it from here (absent before lane-v2). */
+  lane?: LaneRequest;
+  /** 2 for promotions that speak lane-v2 (their lane reads `lane`); absent for older ones. */
+  laneVersion?: 2;
+  /** What the promotion waits for besides approvals, e.g. "waiting for promote:myapp:nginx:1.27 to leave prod". */
+  waiting?: string;
 }
 
 export interface PromotionResult {
