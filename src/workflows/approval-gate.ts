@@ -44,13 +44,13 @@ export class ApprovalGate {
 
   /**
    * Waits until the open gate is decided: a rejection, enough approvals, the promotion superseded (asked
-   * through `superseded`), or the policy's timeout.
+   * through `superseded`), or the policy's timeout (or `timeoutMs`, what is left of it after an interruption).
    */
-  async decision(superseded: () => boolean): Promise<Exclude<GateOutcome, 'approved'> | 'approvals-complete'> {
+  async decision(superseded: () => boolean, timeoutMs?: number): Promise<Exclude<GateOutcome, 'approved'> | 'approvals-complete'> {
     const policy = this.policy!;
     const decided = await condition(
       () => this.status.rejections.length > 0 || this.status.approvals.length >= policy.required || superseded(),
-      policy.timeoutSeconds * 1000,
+      timeoutMs ?? policy.timeoutSeconds * 1000,
     );
     if (superseded()) return 'superseded';
     if (this.status.rejections.length > 0) return 'rejected';
