@@ -32,7 +32,7 @@ const { inspectPromotions } = proxyActivities<PromotionActivities>({
 });
 const { isPromotionRunning } = proxyActivities<PromotionActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
 
-/** How often a lane with promotions in it looks at them again: a holder that died is noticed within a minute. */
+/** How often a lane where a promotion waits looks at everyone again: a holder that died is noticed within a minute. */
 const WATCH_INTERVAL = '45 seconds';
 /** An empty lane wakes this rarely, only to keep its history short. */
 const IDLE_INTERVAL = '1 hour';
@@ -86,7 +86,9 @@ async function lane(initial: unknown): Promise<void> {
   };
 
   for (;;) {
-    if (named.size === 0) await condition(() => named.size > 0, book.entries.length > 0 ? WATCH_INTERVAL : IDLE_INTERVAL);
+    // Only a promotion waiting behind another needs the others watched: a thousand parked at their gates cost nothing.
+    const someoneWaits = book.entries.some((e) => decisionFor(book, e.promotionId).kind === 'wait');
+    if (named.size === 0) await condition(() => named.size > 0, someoneWaits ? WATCH_INTERVAL : IDLE_INTERVAL);
     const ids = [...new Set([...book.entries.map((e) => e.promotionId), ...named])];
     named.clear();
     if (ids.length > 0) {
