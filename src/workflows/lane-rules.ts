@@ -2,7 +2,7 @@
 // environment, who waits, who is superseded. Pure so every rule is unit-tested without a server (lane-rules.test.ts);
 // the lane workflow (app-lane.ts) only feeds it sightings and tells promotions when their decision changed.
 import type { LaneDecision, LaneRequest, PromotionSighting } from './contract.js';
-import type { PromotionStatus } from './promotion-status.js';
+import { FINAL_STATES, type PromotionStatus } from './promotion-status.js';
 
 export interface LaneEntry {
   promotionId: string;
@@ -20,7 +20,7 @@ export interface LaneBook {
   reached: Record<string, { promotionId: string; startedAt: number }>;
 }
 
-const ENDED_STATES = new Set(['promoted', 'rejected', 'expired', 'superseded', 'failed', 'rolled-back', 'rollback-failed']);
+const ENDED_STATES = new Set<string>(FINAL_STATES);
 
 const newer = (a: { promotionId: string; startedAt: number }, b: { promotionId: string; startedAt: number }) =>
   a.startedAt > b.startedAt || (a.startedAt === b.startedAt && a.promotionId > b.promotionId);

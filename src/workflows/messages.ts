@@ -1,6 +1,7 @@
 // Every message a promotion understands. Client code (CLI, tests, the lane) sends exactly these definitions.
 // Each takes ONE object argument because the Web UI's signal form sends a single JSON value.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { CONTROL_CHARACTERS } from '../config/text-rules.js';
 import type { LaneDecision, LaneMessage } from './contract.js';
 import type { ApprovalDecision, PromotionStatus } from './promotion-status.js';
 
@@ -46,13 +47,12 @@ export interface LaneView {
 }
 
 const MAX_ID = 400;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The promotion a `lane-request` names, or undefined when the message is malformed. */
 export function laneMessageSender(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
   const id = (message as { promotionId?: unknown }).promotionId;
-  return typeof id === 'string' && id !== '' && id.length <= MAX_ID && !CONTROL.test(id) ? id : undefined;
+  return typeof id === 'string' && id !== '' && id.length <= MAX_ID && !CONTROL_CHARACTERS.test(id) ? id : undefined;
 }
 
 /** Whether a `lane` signal has the shape the lane sends. */

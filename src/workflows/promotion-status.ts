@@ -26,6 +26,9 @@ export const PROMOTION_STATES = [
 
 export type PromotionState = (typeof PROMOTION_STATES)[number];
 
+/** The states a promotion ends in: one in them holds no place in its app's lane any more. */
+export const FINAL_STATES: readonly PromotionState[] = ['promoted', 'rejected', 'expired', 'superseded', 'failed', 'rolled-back', 'rollback-failed'];
+
 export interface Approval {
   approver: string;
   comment?: string;
