@@ -18,6 +18,8 @@ export const TERMINAL = {
   pushRefused: 'PushRefused',
   /** Waited past the stage deadline for Argo CD. */
   waitTimeout: 'WaitTimeout',
+  /** A later commit carries ours but declares another image: the environment moved on, nothing to roll back. */
+  superseded: 'Superseded',
 } as const;
 
 /** Retryable: transient by nature; the retry policy backs off. */

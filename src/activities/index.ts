@@ -11,7 +11,7 @@ import { createVerificationActivities } from './verification.js';
 import { assertChecksAllowed } from '../verification/policy.js';
 import type { PromotionActivities } from '../workflows/contract.js';
 import { commitChange } from '../git/commit.js';
-import { headDeliversRevision } from '../git/descendant.js';
+import { compareHead } from '../git/descendant.js';
 import { readPipelineFile } from '../git/pipeline-source.js';
 import { revertCommit } from '../git/revert.js';
 import type { WorkspaceOptions } from '../git/workspace.js';
@@ -151,7 +151,10 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
         timeoutMs: syncTimeoutMs,
         signal: context.cancellationSignal,
         onProgress: (progress) => context.heartbeat(progress),
-        headContainsRevision: (head, ours) => headDeliversRevision({ repository, branch, head, revision: ours, setter: env.image, image }, workspace(gitops), context.cancellationSignal),
+        headContainsRevision: async (head, ours) => {
+          const verdict = await compareHead({ repository, branch, head, revision: ours, setter: env.image, image }, workspace(gitops), context.cancellationSignal);
+          return verdict === 'replaced' ? 'replaced' : verdict === 'delivers';
+        },
         failFast: { image, graceMs: failFastMs(env) },
         ...(resumeState ? { resumeState } : {}),
         ...(settings.syncTuning ? { tuning: settings.syncTuning } : {}),

@@ -87,8 +87,10 @@ export interface SyncAndWaitInput {
    * push) to another commit, this answers whether that commit contains ours (e.g. `git merge-base
    * --is-ancestor <revision> <head>`); if so, its deployment supersedes ours and ends the wait. Without
    * it, only our exact revision counts: a head resolved from a lagging mirror or another branch proves nothing.
+   * `'replaced'` says the head contains our commit but declares another image: auto-sync will never deploy ours,
+   * so the wait ends at once as Superseded (not a failure to roll back).
    */
-  headContainsRevision?: (head: string, revision: string) => Promise<boolean>;
+  headContainsRevision?: (head: string, revision: string) => Promise<boolean | 'replaced'>;
   signal?: AbortSignal;
   tuning?: Partial<SyncTuning>;
   /** Fail the stage as soon as the new revision's pods keep crash-looping or failing to pull (fail-fast.ts). */
@@ -194,7 +196,7 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   feed.start();
   const pods = input.failFast ? watchNewRevisionPods(client, { application, project, signal, ...input.failFast }) : undefined;
 
-  const contains = new Map<string, boolean>();
+  const contains = new Map<string, boolean | 'replaced'>();
   const checkHead = async () => {
     if (!autoSync || !freshHead || sameRevision(freshHead, revision) || !input.headContainsRevision || contains.has(freshHead)) return;
     const head = freshHead;
@@ -207,7 +209,10 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
   };
   /** A later head that contains our revision, on an auto-sync app, if there is one. */
   const supersedingHead = (): string | undefined =>
-    autoSync && freshHead && !sameRevision(freshHead, revision) && contains.get(freshHead) ? freshHead : undefined;
+    autoSync && freshHead && !sameRevision(freshHead, revision) && contains.get(freshHead) === true ? freshHead : undefined;
+  /** A later head on an auto-sync app that contains our commit but not our image: ours will never be deployed. */
+  const replacingHead = (): string | undefined =>
+    autoSync && freshHead && !sameRevision(freshHead, revision) && contains.get(freshHead) === 'replaced' ? freshHead : undefined;
   /** Our revision first; when nobody is deploying it and a later head supersedes it, that head. */
   const decide = (app: Application): { d: Readiness; deployed: string } => {
     const mine = decideReadiness(app, exp);
@@ -239,6 +244,13 @@ export async function syncAndWait(client: ArgoCDClient, input: SyncAndWaitInput)
       await checkHead();
       const { d, deployed } = decide(app);
       lastDecision = d;
+      const replacedBy = d.kind === 'need-sync' || d.kind === 'foreign-operation' ? replacingHead() : undefined;
+      if (replacedBy) {
+        throw terminal(
+          TERMINAL.superseded,
+          `Argo CD application ${application} follows its branch to ${replacedBy}, which contains our commit ${revision} but not our image: a later change replaced it`,
+        );
+      }
 
       const cond = blockingCondition(app);
       if (cond) {

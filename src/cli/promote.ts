@@ -26,10 +26,11 @@ export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       image: { type: 'string' },
       'requested-by': { type: 'string' },
       meta: { type: 'string', multiple: true },
+      'allow-older': { type: 'boolean' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    'promenade promote --app <app> --image <ref> [--requested-by <who>] [--meta key=value]... [--wait] [--json]',
+    'promenade promote --app <app> --image <ref> [--requested-by <who>] [--meta key=value]... [--allow-older] [--wait] [--json]',
   );
   if (!flags.app) throw new UsageError('--app is required (the app named in promenade.yaml, e.g. --app myapp)');
   if (!flags.image) throw new UsageError('--image is required (an image reference, e.g. --image registry.example.com/myapp:1.4.2)');
@@ -47,6 +48,7 @@ export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       // CI systems name who triggered the run; fall back to them so the audit trail has a person.
       requestedBy: flags['requested-by'] || env.GITHUB_ACTOR || env.GITLAB_USER_LOGIN || env.USER || 'ci',
       ...(Object.keys(metadata).length ? { metadata } : {}),
+      ...(flags['allow-older'] ? { allowOlder: true } : {}),
     });
   } catch (err) {
     if (err instanceof InvalidInputError) throw new UsageError(err.message);

@@ -12,6 +12,8 @@ import { webUiBase, workflowLink } from './web-ui.js';
 /** A sentence for a person: what has to happen next for this promotion to move. */
 export function waitingFor(id: string, status: PromotionStatus): string | undefined {
   const stage = status.stages.find((s) => s.stage === status.currentStage);
+  // The lane's wait (e.g. "waiting for promote:myapp:nginx:1.27 to leave prod") says it best.
+  if (status.waiting && status.state === 'promoting') return status.waiting.replace(/^waiting for /, '');
   switch (status.state) {
     case 'awaiting-approval':
       return `approval (${status.approvals.length} so far): promenade approve '${id}' --by <name>, or promenade reject`;

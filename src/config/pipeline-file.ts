@@ -12,6 +12,7 @@
 //   defaults:                     # optional; every key also allowed per app, the app's value wins
 //     branch: main
 //     rollback: failed-environment        # | all-promoted-environments | none
+//     concurrency: supersede              # | queue
 //     project: default
 //     approval: { approvers: [alice, group:sre], required: 1, allowSelfApproval: false, timeout: 24h, identity: asserted }
 //     environments: [dev, staging, prod]  # names, or objects as below
@@ -31,7 +32,7 @@
 //           soak: 5m
 import { isAlias, isCollection, isPair, isScalar, parseDocument, type Node as YamlNode } from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
-import { GROUP_PREFIX, IDENTITY_REQUIREMENTS, type AppPipeline, type ApprovalPolicy, type CheckConfig, type CheckLimits, type EnvironmentConfig, type HttpCheckConfig, type IdentityRequirement, type ImageSetter, type PipelineFile, type PrometheusCheckConfig, type RollbackScope } from './pipeline.js';
+import { CONCURRENCY_MODES, GROUP_PREFIX, IDENTITY_REQUIREMENTS, type AppPipeline, type ApprovalPolicy, type CheckConfig, type CheckLimits, type Concurrency, type EnvironmentConfig, type HttpCheckConfig, type IdentityRequirement, type ImageSetter, type PipelineFile, type PrometheusCheckConfig, type RollbackScope } from './pipeline.js';
 import { ConditionError, parseCondition } from '../verification/condition.js';
 import { redactUrlCredentials } from './repository-url.js';
 import { CONTROL_CHARACTERS, isBranchName, isNameLabel, MAX_NAME_LENGTH, quoteValue, RESOURCE_NAME } from './text-rules.js';
@@ -56,6 +57,7 @@ export const PIPELINE_DEFAULTS = {
   soakSeconds: { last: 60, others: 0 },
   failFastSeconds: 60,
   rollback: 'failed-environment' as RollbackScope,
+  concurrency: 'supersede' as Concurrency,
 } as const;
 
 export const PIPELINE_FILE_NAME = 'promenade.yaml';
@@ -134,7 +136,7 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
 
-const APP_KEYS = ['branch', 'rollback', 'project', 'approval', 'environments'];
+const APP_KEYS = ['branch', 'rollback', 'concurrency', 'project', 'approval', 'environments'];
 const ENVIRONMENT_KEYS = ['name', 'path', 'application', 'project', 'image', 'approval', 'soak', 'failFast', 'checks'];
 const APPROVAL_KEYS = ['approvers', 'required', 'allowSelfApproval', 'forbidSelfApproval', 'timeout', 'identity'];
 
@@ -161,6 +163,12 @@ function resolveApp(problems: Problems, app: string, raw: unknown, defaults: Map
     if (ROLLBACK_SCOPES.includes(rollbackField.value as RollbackScope)) rollback = rollbackField.value as RollbackScope;
     else problems.add(rollbackField.path, rollbackField.value, `is not a rollback scope (use ${ROLLBACK_SCOPES.join(', ')})`);
   }
+  const concurrencyField = pick('concurrency');
+  let concurrency: Concurrency = PIPELINE_DEFAULTS.concurrency;
+  if (concurrencyField.value !== undefined) {
+    if (CONCURRENCY_MODES.includes(concurrencyField.value as Concurrency)) concurrency = concurrencyField.value as Concurrency;
+    else problems.add(concurrencyField.path, concurrencyField.value, `is not a concurrency mode (use ${CONCURRENCY_MODES.join(' or ')})`);
+  }
   const projectField = pick('project');
   const project = projectField.value === undefined ? PIPELINE_DEFAULTS.project : problems.resourceName(projectField.path, projectField.value);
   const approvalField = pick('approval');
@@ -186,7 +194,7 @@ function resolveApp(problems: Problems, app: string, raw: unknown, defaults: Map
     });
   }
   if (problems.count() > before || branch === undefined || project === undefined) return undefined;
-  return { app, repository, branch, environments, rollback };
+  return { app, repository, branch, environments, rollback, concurrency };
 }
 
 function resolveEnvironment(

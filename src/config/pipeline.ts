@@ -42,6 +42,15 @@ export interface PolicyInForce {
 
 export type RollbackScope = 'failed-environment' | 'all-promoted-environments' | 'none';
 
+/**
+ * How overlapping promotions of one app pass the environments. `supersede` ("latest wins", by start time): a newer
+ * promotion reaching an environment stops an older one that has not finished it, unless the older one is past that
+ * environment's approval gate. `queue` ("every version"): each environment admits one promotion at a time, in start
+ * order.
+ */
+export type Concurrency = 'supersede' | 'queue';
+export const CONCURRENCY_MODES: readonly Concurrency[] = ['supersede', 'queue'];
+
 export interface EnvironmentConfig {
   name: string;
   /** Directory of the environment's manifests, relative to the repository root. */
@@ -113,6 +122,8 @@ export interface AppPipeline {
   rollback: RollbackScope;
   /** Set by the worker when it reads the pipeline; absent in runs started before the policy floor existed. */
   policy?: PolicyInForce;
+  /** Absent in pipelines loaded before the setting existed: read as `supersede`. */
+  concurrency?: Concurrency;
 }
 
 /** A parsed promenade.yaml: every app's pipeline, resolved and validated as a whole. */

@@ -23,7 +23,7 @@ const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MAX_METADATA_KEY = 64;
 const MAX_METADATA_ENTRIES = 20;
 const MAX_METADATA_VALUE = 1024;
-const KEYS = new Set(['app', 'image', 'requestedBy', 'metadata', 'repository']);
+const KEYS = new Set(['app', 'image', 'requestedBy', 'metadata', 'repository', 'allowOlder']);
 
 export function validatePromotionInput(raw: unknown): PromotionInput {
   const fail = (field: string, rule: string, value: unknown, explanation = rule): never => {
@@ -34,7 +34,7 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
     if (!KEYS.has(key)) fail(`input.${key}`, 'unknown key', raw[key], `is not a known field (expected ${[...KEYS].join(', ')})`);
   }
 
-  const { app, image, requestedBy, metadata, repository } = raw;
+  const { app, image, requestedBy, metadata, repository, allowOlder } = raw;
   if (typeof app !== 'string') fail('input.app', 'must be a string', app, 'is not a string');
   const appName = app as string;
   if (appName.length > MAX_NAME_LENGTH) fail('input.app', 'too long', appName, `is longer than ${MAX_NAME_LENGTH} characters`);
@@ -79,6 +79,10 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
     if (problem) fail('input.repository', problem, redactUrlCredentials(repository as string), problem);
     input.repository = repository as string;
   }
+  if (allowOlder !== undefined) {
+    if (typeof allowOlder !== 'boolean') fail('input.allowOlder', 'must be true or false', allowOlder, 'is not true or false');
+    if (allowOlder) input.allowOlder = true;
+  }
   return input;
 }
 
@@ -101,4 +105,9 @@ export interface PromotionInput {
   metadata?: Record<string, string>;
   /** Overrides the worker's default GitOps repository (a URL without credentials). */
   repository?: string;
+  /**
+   * Deploy even though a promotion started after this one already reached prod (or, under `supersede`, the
+   * environment this one enters): the caller says so explicitly, and the commits record it.
+   */
+  allowOlder?: boolean;
 }

@@ -9,3 +9,5 @@ export const TRAILER_REVERTS = 'Promenade-Reverts';
 /** Prefix of the trailers that carry a promotion's metadata, e.g. `Promenade-Meta-ci-run`. */
 export const TRAILER_METADATA_PREFIX = 'Promenade-Meta-';
 
+/** Set when the caller deployed an image older than one already promoted (`--allow-older`). */
+export const TRAILER_ALLOW_OLDER = 'Promenade-Allow-Older';

@@ -1,5 +1,5 @@
 // The promotion's activities as the workflow calls them: each proxy states its timeouts and retries, and why.
-import { patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { PromotionActivities } from './contract.js';
 import { NON_RETRYABLE_TYPES } from '../failures.js';
 
@@ -27,11 +27,14 @@ export const { commitImage, revertStage } = proxyActivities<PromotionActivities>
   retry: { ...retry, maximumAttempts: 8 },
 });
 // Waits heartbeat, so a worker that dies mid-wait is noticed in 30 s and the wait resumes elsewhere.
-export const { syncEnvironment, verifyHealth } = proxyActivities<PromotionActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { ...retry, maximumAttempts: 10 },
-});
+const waits = { startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 10 } } as const;
+export const { syncEnvironment, verifyHealth } = proxyActivities<PromotionActivities>(waits);
+
+/**
+ * The same waits for lane-v2 promotions: one the lane cuts short (superseded) is awaited until it has really
+ * stopped, so it cannot touch the environment after the newer promotion came in (see LaneSeat.guard).
+ */
+export const guardedWaits = proxyActivities<PromotionActivities>({ ...waits, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
 // Checks measure on every interval through a soak: as long as the longest soak, heartbeating from a timer.
 export const { verifyChecks } = proxyActivities<PromotionActivities>({
   startToCloseTimeout: '2 hours',

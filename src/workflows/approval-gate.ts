@@ -73,13 +73,13 @@ export class ApprovalGate {
 
   /**
    * Waits until the open gate is decided: a rejection, enough approvals, the promotion superseded (asked
-   * through `superseded`), or the policy's timeout.
+   * through `superseded`), or the policy's timeout (or `timeoutMs`, what is left of it after an interruption).
    */
-  async decision(superseded: () => boolean): Promise<Exclude<GateOutcome, 'approved'> | 'approvals-complete'> {
+  async decision(superseded: () => boolean, timeoutMs?: number): Promise<Exclude<GateOutcome, 'approved'> | 'approvals-complete'> {
     const policy = this.policy!;
     const who = policy.approvers.length > 0 ? ` from ${policy.approvers.join(', ')}` : '';
     const summary = `approval gate ${this.current?.gate ?? ''}: wait ${policy.timeoutSeconds}s for ${policy.required} approval(s)${who}`.slice(0, 200);
-    const decided = await condition(() => this.rejections.length > 0 || this.approvals.length >= policy.required || superseded(), policy.timeoutSeconds * 1000, { summary });
+    const decided = await condition(() => this.rejections.length > 0 || this.approvals.length >= policy.required || superseded(), timeoutMs ?? policy.timeoutSeconds * 1000, { summary });
     if (superseded()) return 'superseded';
     if (this.rejections.length > 0) return 'rejected';
     if (!decided) return 'expired';

@@ -1,8 +1,9 @@
 // What the workflow asks of the outside world: the activities' inputs and outputs. Types only, so workflow
 // code can import them; the implementations are wired in ./index.ts.
 import type { HealthWatchSummary } from '../argocd/health-watch.js';
-import type { AppPipeline, EnvironmentConfig } from '../config/pipeline.js';
+import type { AppPipeline, Concurrency, EnvironmentConfig } from '../config/pipeline.js';
 import type { CheckMeasurement } from '../verification/measurement.js';
+import type { PromotionState } from './promotion-status.js';
 
 export interface LoadPipelineInput {
   app: string;
@@ -86,10 +87,54 @@ export interface RevertStageResult {
   alreadyReverted: boolean;
 }
 
+/**
+ * What a promotion sends its lane. Before the lane-v2 patch these were orders; now every one of them is only a
+ * nudge naming a promotion, which the lane then inspects itself (see app-lane.ts). Old promotions still send the
+ * first three.
+ */
 export type LaneMessage =
   | { kind: 'claim'; promotionId: string; startedAt: number }
   | { kind: 'enter-prod'; promotionId: string }
-  | { kind: 'release'; promotionId: string };
+  | { kind: 'release'; promotionId: string }
+  | { kind: 'nudge'; promotionId: string };
+
+/** Where a promotion stands in its lane, published in its own status (the lane reads it from there, never from a message). */
+export interface LaneRequest {
+  environment: string;
+  /** Position of the environment in the pipeline. */
+  index: number;
+  /** Waiting at the environment's approval gate, not yet approved. */
+  atGate: boolean;
+  /** The environment has an approval gate: a promotion past it is not superseded there. */
+  gated: boolean;
+  /** The pipeline's last environment (prod), which only moves forward. */
+  last: boolean;
+  concurrency: Concurrency;
+  allowOlder: boolean;
+}
+
+/** The lane's answer for one promotion. */
+export type LaneDecision =
+  | { kind: 'enter'; environment: string }
+  | { kind: 'gate'; environment: string }
+  | { kind: 'wait'; environment: string; for?: string }
+  | { kind: 'superseded'; environment: string; by: string }
+  | { kind: 'unknown' };
+
+/** What the lane learned about a promotion by asking Temporal and the promotion itself (inspectPromotions). */
+export interface PromotionSighting {
+  promotionId: string;
+  /** Running, of type `promotion`, on this task queue and promoting this app. */
+  running: boolean;
+  /** Temporal's own start time of the run, not a claim. */
+  startedAt?: number;
+  state?: PromotionState;
+  request?: LaneRequest;
+  /** Started before lane-v2 and already let into `request.environment` by the old lane. */
+  inside?: boolean;
+  /** The status query failed (e.g. a stuck workflow task): keep what was known. */
+  unanswered?: boolean;
+}
 
 export interface PromotionActivities {
   loadPipeline(input: LoadPipelineInput): Promise<AppPipeline>;
@@ -101,6 +146,10 @@ export interface PromotionActivities {
   revertStage(input: RevertStageInput): Promise<RevertStageResult>;
   /** Delivers a message to the app's lane workflow, starting it if needed (signal-with-start). */
   signalAppLane(input: { app: string; message: LaneMessage }): Promise<void>;
-  /** Whether a promotion workflow is still running (the lane drops holders that were terminated). */
+  /** Whether a promotion workflow is still running (the pre-v2 lane drops holders that were terminated). */
   isPromotionRunning(input: { promotionId: string }): Promise<boolean>;
+  /** The lane's decision for one promotion, read by querying the lane workflow. */
+  readLane(input: { app: string; promotionId: string }): Promise<LaneDecision>;
+  /** For each named workflow: is it a running promotion of this app, since when, and where it stands. */
+  inspectPromotions(input: { app: string; promotionIds: string[] }): Promise<PromotionSighting[]>;
 }

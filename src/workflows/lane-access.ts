@@ -1,8 +1,9 @@
-// A promotion's side of its app lane (see app-lane.ts): claim a place while waiting for approval, ask to enter
-// prod once approved, release on the way out, and hear back through the `lane` signal.
-import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
+// A promotion's side of its app lane as promotions started before lane-v2 speak it (see lane-seat.ts for today's):
+// claim a place while waiting for approval, ask to enter prod once approved, release on the way out, and hear back
+// through the `lane` signal. Kept so those runs replay; malformed signals are dropped rather than failing a task.
+import { condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PromotionActivities } from './contract.js';
-import { laneSignal } from './messages.js';
+import { isLaneNotice, laneSignal } from './messages.js';
 
 type LaneStanding = 'none' | 'claimed' | 'prod-cleared' | 'superseded';
 
@@ -18,7 +19,12 @@ export class LaneAccess {
   ) {}
 
   listen(): void {
-    setHandler(laneSignal, ({ kind, by }) => {
+    setHandler(laneSignal, (message: unknown) => {
+      if (!isLaneNotice(message)) {
+        log.warn('lane signal dropped: not a lane notice', { promotionId: this.promotionId });
+        return;
+      }
+      const { kind, by } = message;
       if (kind === 'superseded' && this.standing !== 'prod-cleared') {
         this.standing = 'superseded';
         this.supersededBy = by;

@@ -2,6 +2,7 @@
 // the CLI and the tests; only types and pure constants, because this module is bundled into workflow code.
 import type { CheckMeasurement } from '../verification/measurement.js';
 import type { IdentityRequirement, PolicyInForce } from '../config/pipeline.js';
+import type { LaneRequest } from './contract.js';
 
 /**
  * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
@@ -26,6 +27,9 @@ export const PROMOTION_STATES = [
 ] as const;
 
 export type PromotionState = (typeof PROMOTION_STATES)[number];
+
+/** The states a promotion ends in: one in them holds no place in its app's lane any more. */
+export const FINAL_STATES: readonly PromotionState[] = ['promoted', 'rejected', 'expired', 'superseded', 'failed', 'rolled-back', 'rollback-failed'];
 
 export interface Approval {
   approver: string;
@@ -97,6 +101,12 @@ export interface PromotionStatus {
   /** The policy the gates were held to when the promotion started. */
   policy?: PolicyInForce;
   failure?: string;
+  /** Where this promotion stands in its app's lane; the lane reads it from here (absent before lane-v2). */
+  lane?: LaneRequest;
+  /** 2 for promotions that speak lane-v2 (their lane reads `lane`); absent for older ones. */
+  laneVersion?: 2;
+  /** What the promotion waits for besides approvals, e.g. "waiting for promote:myapp:nginx:1.27 to leave prod". */
+  waiting?: string;
 }
 
 export interface PromotionResult {

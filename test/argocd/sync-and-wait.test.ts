@@ -242,6 +242,15 @@ describe('syncAndWait, auto-sync app', () => {
     expect(argo.requestsTo('POST', '/sync').length).toBeLessThanOrEqual(3);
   });
 
+  it('race 6 on auto-sync where the later head carries our commit but another image: superseded at once, not a sync failure', async () => {
+    const { argo, client, input } = await setup({ automated: true, head: NEWER });
+    const f = await failureOf(syncAndWait(client, input({ headContainsRevision: async () => 'replaced' })));
+    expect(f.type).toBe('Superseded');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toMatch(/follows its branch to ffffeee\w+, which contains our commit \w+ but not our image/);
+    expect(argo.requestsTo('POST', '/sync')).toHaveLength(0);
+  });
+
   it('a sync request that keeps failing with 503 ends as retryable ArgoCDUnavailable after the client\'s bounded tries', async () => {
     const { argo, client, input, progress } = await setup();
     argo.onSync = (_req, res) => {

@@ -23,6 +23,7 @@ describe('parsePipelineFile', () => {
       repository,
       branch: 'main',
       rollback: 'failed-environment',
+      concurrency: 'supersede',
       environments: [
         {
           name: 'dev',
@@ -62,6 +63,7 @@ defaults:
   branch: release
   project: platform
   rollback: all-promoted-environments
+  concurrency: queue
   approval: { approvers: [alice, bob, carol], required: 2, timeout: 2h }
   environments: [qa, live]
 apps:
@@ -69,6 +71,7 @@ apps:
   api:
     branch: main
     rollback: none
+    concurrency: supersede
     environments:
       - name: dev
         path: clusters/dev/{app}
@@ -91,6 +94,7 @@ apps:
     const web = resolveAppPipeline(file, 'web');
     expect(web.branch).toBe('release');
     expect(web.rollback).toBe('all-promoted-environments');
+    expect(web.concurrency).toBe('queue');
     expect(web.environments.map((e) => e.name)).toEqual(['qa', 'live']);
     expect(web.environments[0]!.approval).toBeUndefined();
     expect(web.environments[1]).toMatchObject({
@@ -102,6 +106,7 @@ apps:
     const api = resolveAppPipeline(file, 'api');
     expect(api.branch).toBe('main');
     expect(api.rollback).toBe('none');
+    expect(api.concurrency).toBe('supersede');
     expect(api.environments[0]).toMatchObject({
       path: 'clusters/dev/api',
       argocd: { application: 'api-dev-eu', project: 'platform' },
@@ -138,7 +143,7 @@ apps:
         path: ../../etc
 `);
     expect(problems).toEqual([
-      'promenade.yaml: apps.myapp.colour: is not a known key (expected one of branch, rollback, project, approval, environments)',
+      'promenade.yaml: apps.myapp.colour: is not a known key (expected one of branch, rollback, concurrency, project, approval, environments)',
       'promenade.yaml: apps.myapp.environments[0].soak: "5 minutes" is not a duration (use 30s, 5m, 1h)',
       'promenade.yaml: apps.myapp.environments[1].name: "dev" is a duplicate environment name',
       'promenade.yaml: apps.myapp.environments[2].path: "../../etc" escapes the repository (".." above its root)',
@@ -161,6 +166,8 @@ apps:
     ['bad default branch', 'defaults:\n  branch: "-main"\napps:\n  myapp: {}', 'defaults.branch'],
     ['branch with ..', 'apps:\n  myapp:\n    branch: a..b', 'apps.myapp.branch'],
     ['bad rollback', 'apps:\n  myapp:\n    rollback: sometimes', 'apps.myapp.rollback'],
+    ['bad concurrency', 'apps:\n  myapp:\n    concurrency: parallel', 'apps.myapp.concurrency'],
+    ['bad default concurrency', 'defaults:\n  concurrency: true\napps:\n  myapp: {}', 'defaults.concurrency'],
     ['environments not a list', 'apps:\n  myapp:\n    environments: dev', 'apps.myapp.environments'],
     ['empty environments', 'apps:\n  myapp:\n    environments: []', 'apps.myapp.environments'],
     ['environment a number', 'apps:\n  myapp:\n    environments: [1]', 'apps.myapp.environments[0]'],

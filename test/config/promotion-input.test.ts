@@ -10,6 +10,8 @@ describe('validatePromotionInput', () => {
     expect(validatePromotionInput(full)).toEqual(full);
     expect(validatePromotionInput({ ...good, repository: 'git@github.com:org/gitops.git' }).repository).toBe('git@github.com:org/gitops.git');
     expect(validatePromotionInput({ ...good, repository: '/srv/git/gitops.git' }).repository).toBe('/srv/git/gitops.git');
+    expect(validatePromotionInput({ ...good, allowOlder: true })).toEqual({ ...good, allowOlder: true });
+    expect(validatePromotionInput({ ...good, allowOlder: false })).toEqual(good);
   });
 
   it('names the field, the value and the rule', () => {
@@ -57,6 +59,7 @@ describe('validatePromotionInput', () => {
     ['metadata newline value', { ...good, metadata: { run: 'a\nApproved-by: mallory' } }, 'input.metadata.run'],
     ['metadata value too long', { ...good, metadata: { run: 'x'.repeat(1025) } }, 'input.metadata.run'],
     ['metadata too many', { ...good, metadata: many }, 'input.metadata'],
+    ['allowOlder not a boolean', { ...good, allowOlder: 'yes' }, 'input.allowOlder'],
     ['repository with credentials', { ...good, repository: 'https://user:pass@git.example.com/x.git' }, 'input.repository'],
     ['repository with token user', { ...good, repository: 'https://ghp_token@github.com/x.git' }, 'input.repository'],
     ['repository ext transport', { ...good, repository: 'ext::sh -c touch% /tmp/pwned' }, 'input.repository'],

@@ -43,7 +43,7 @@ describe('approval gate', () => {
     const olderResult = await older.result();
     await recordHistory(env, older.workflowId, 'superseded');
     expect(olderResult.state).toBe('superseded');
-    expect(olderResult.status.stages.find((s) => s.stage === 'approval')?.failure).toBe(`superseded by ${newer.workflowId}`);
+    expect(olderResult.status.stages.find((s) => s.stage === 'approval')?.failure).toBe(`superseded by ${newer.workflowId} in prod`);
     await env.waitForState(newer.workflowId, ['awaiting-approval']);
     expect(env.deployedImage('prod')).toBe('nginx:latest');
 
