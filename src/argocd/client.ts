@@ -8,6 +8,7 @@ import { RETRYABLE, TERMINAL, retryable, terminal } from '../failures.js';
 import type { ApplicationFailure } from '@temporalio/common';
 import { abortError, sleep } from './abort.js';
 import type { Application, ApplicationWatchEvent, Info } from './types.js';
+import { isLoopbackHost } from '../config/text-rules.js';
 
 /** Default bound of one answer or stream line: far above the largest Application (thousands of resources). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -29,10 +30,6 @@ export interface ArgoCDConfig {
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 
 /** Hosts whose traffic never leaves the machine. */
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 /**
  * Reads the Argo CD connection the way the argocd CLI does: `ARGOCD_SERVER` is `host:port` (https unless
  * `ARGOCD_PLAINTEXT=true`) or a full http(s):// URL; `ARGOCD_AUTH_TOKEN` is the bearer token;
@@ -61,7 +58,7 @@ export function argocdConfigFromEnv(env: NodeJS.ProcessEnv = process.env, warn: 
   if (url.username || url.password) {
     throw terminal(TERMINAL.invalidConfig, 'ARGOCD_SERVER must not carry credentials; use ARGOCD_AUTH_TOKEN');
   }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     const allowed = (env.ARGOCD_PLAINTEXT_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
     if (!allowed.includes(url.hostname)) {
       throw terminal(

@@ -1,6 +1,6 @@
 // Which GitOps repository URLs promenade accepts. Credentials belong to the worker's configuration, never to a URL:
 // a URL travels through workflow inputs, Temporal history, logs and error messages.
-import { hasWhitespaceOrControl } from './text-rules.js';
+import { hasWhitespaceOrControl, isLoopbackHost } from './text-rules.js';
 
 /** Why `url` is refused, or undefined if it is acceptable. Syntax only: which repositories a worker serves is its own. */
 export function repositoryUrlProblem(url: string): string | undefined {
@@ -43,10 +43,6 @@ export function repositoryTransport(url: string): { transport: RepositoryTranspo
 }
 
 /** Hosts that never leave the machine: the only ones plain `http://` and `git://` may reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /**
  * Why the worker will not use `url` even though its syntax is fine: plaintext transports (which would carry
  * credentials and promenade.yaml unprotected) off this machine, and local repositories on a worker that was not

@@ -50,3 +50,8 @@ export function isBranchName(name: string): boolean {
     !name.endsWith('.lock')
   );
 }
+
+/** A loopback host name or address: plain-text transports to it never leave this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}

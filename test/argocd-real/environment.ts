@@ -184,6 +184,8 @@ export async function createRealPromotionEnvironment(app: string, options: RealE
     ARGOCD_SERVER: l.url,
     ARGOCD_AUTH_TOKEN: await l.adminToken(),
     PROMENADE_REPOSITORY: repo.url,
+    // The lane's GitOps repository is a local bare repository, which a worker serves only when told to.
+    PROMENADE_LOCAL_REPOSITORIES: '1',
     PROMENADE_CACHE_DIR: join(repo.root, 'worker-cache'),
   });
   const workerConnection = await NativeConnection.connect({ address });
