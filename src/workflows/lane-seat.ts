@@ -63,7 +63,7 @@ export class LaneSeat {
 
   async ask(): Promise<LaneDecision> {
     this.nudged = false;
-    return readLane({ app: this.app, promotionId: this.promotionId });
+    return readLane.executeWithOptions({ summary: `ask ${this.app}'s lane where this promotion stands` }, [{ app: this.app, promotionId: this.promotionId }]);
   }
 
   /** Stand at `request` (a gate, or an environment's door) and tell the lane. */

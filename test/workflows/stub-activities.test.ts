@@ -52,6 +52,8 @@ interface Script {
   calls: string[];
   /** lane-v2 nudges the promotion sent its lane (kept apart from calls: they come at every step). */
   nudges?: number;
+  /** How many calls had been made when the latest nudge came: equal to calls.length once the promotion told its lane it left. */
+  lastNudgeAfter?: number;
 }
 const scripts = new Map<string, Script>();
 const script = (promotionId: string) => scripts.get(promotionId)!;
@@ -105,8 +107,10 @@ const activities: PromotionActivities = {
   // its decision: every environment is entered at once, unless the script says the promotion was superseded.
   async signalAppLane({ message }) {
     const s = script(message.promotionId);
-    if (message.kind === 'nudge') s.nudges = (s.nudges ?? 0) + 1;
-    else s.calls.push(`lane ${message.kind}`);
+    if (message.kind === 'nudge') {
+      s.nudges = (s.nudges ?? 0) + 1;
+      s.lastNudgeAfter = s.calls.length;
+    } else s.calls.push(`lane ${message.kind}`);
     if (message.kind === 'enter-prod') await client.workflow.getHandle(message.promotionId).signal(laneSignal, { kind: 'prod-cleared' });
   },
   async isPromotionRunning() {
@@ -173,7 +177,9 @@ describe('gate outcomes', () => {
     expect(result.state).toBe('promoted');
     expect(calls()).toEqual(happyPath);
     expect(script(handle.workflowId).nudges).toBeGreaterThan(0);
+    // Left the lane: no standing published, and the lane was nudged after the last step to come and see.
     expect(result.status.lane).toBeUndefined();
+    expect(script(handle.workflowId).lastNudgeAfter).toBe(calls().length);
     expect(result.status.stages.map((s) => `${s.stage}:${s.status}`)).toEqual([
       'dev-sync:succeeded',
       'staging-promote:succeeded',
@@ -191,6 +197,8 @@ describe('gate outcomes', () => {
     const result = await handle.result();
     expect(result.state).toBe('rejected');
     expect(calls()).toEqual(happyPath.slice(0, 5));
+    expect(result.status.lane).toBeUndefined();
+    expect(script(handle.workflowId).lastNudgeAfter).toBe(calls().length);
     expect(result.status.stages.slice(-2).map((s) => s.status)).toEqual(['skipped', 'skipped']);
   });
 
@@ -209,8 +217,9 @@ describe('gate outcomes', () => {
     await handle.signal(laneSignal, { kind: 'superseded', by: 'newer-promotion' });
     const result = await handle.result();
     expect(result.state).toBe('superseded');
-    expect(result.status.stages.find((s) => s.stage === 'approval')?.failure).toContain('superseded by newer-promotion');
+    expect(result.status.stages.find((s) => s.stage === 'approval')?.failure).toBe('superseded by newer-promotion in prod');
     expect(calls()).toEqual(happyPath.slice(0, 5));
+    expect(script(handle.workflowId).lastNudgeAfter).toBe(calls().length);
   });
 });
 
@@ -264,6 +273,7 @@ describe('cancellation at each stage', () => {
     if (status) expect(status.stages.find((s) => s.stage === stage)?.failure).toBe('promotion cancelled');
     // A promotion leaves its lane even when cancelled (lane-v2: its published standing is cleared).
     if (status) expect(status.lane).toBeUndefined();
+    expect(script(handle.workflowId).lastNudgeAfter).toBe(calls().length);
   });
 });
 
@@ -297,10 +307,13 @@ describe('what the Web UI shows', () => {
 
     const summary = (m?: { summary?: unknown } | null) => (m?.summary ? defaultPayloadConverter.fromPayload(m.summary as never) : undefined);
     const events = (await handle.fetchHistory()).events ?? [];
-    // lane-v2's reads of the lane (readLane) are the lane's business, not a stage: left out here.
-    const activitySummaries = events
-      .filter((e) => e.activityTaskScheduledEventAttributes && e.activityTaskScheduledEventAttributes.activityType?.name !== 'readLane')
-      .map((e) => summary(e.userMetadata));
+    // lane-v2 asks its lane between stages, as often as the lane needs: checked apart from the stages' order.
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+    const isLaneRead = (e: (typeof scheduled)[number]) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readLane';
+    const laneReads = scheduled.filter(isLaneRead).map((e) => summary(e.userMetadata));
+    expect(laneReads.length).toBeGreaterThan(0);
+    expect(new Set(laneReads)).toEqual(new Set(["ask myapp's lane where this promotion stands"]));
+    const activitySummaries = scheduled.filter((e) => !isLaneRead(e)).map((e) => summary(e.userMetadata));
     expect(activitySummaries).toEqual([
       'commit nginx:1.27 to dev',
       'wait until myapp-dev is synced and healthy',
