@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePromotionInput } from '../../src/config/promotion-input.js';
 import { seedDeployment } from '../../src/bootstrap/seed-layout.js';
 import type { PromotionStatus } from '../../src/workflows/promotion-status.js';
-import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../../src/workflows/messages.js';
+import { approveSignal, decideUpdate, laneViewQuery, rejectSignal, statusQuery } from '../../src/workflows/messages.js';
+import { laneWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { createPromotionEnvironment, type PromotionEnvironment } from '../support/promotion-environment.js';
 import { recordFigures } from './figures.js';
 import { outcomeOf, remoteTip, until } from './support.js';
@@ -29,6 +30,9 @@ const PIPELINE = `apps:
     environments: [{ name: dev, approval: false, soak: 0s }]
   symlinked:
     environments: [{ name: dev, approval: false, soak: 0s }]
+  laned:
+    environments:
+      - { name: dev, path: dev/myapp, application: myapp-dev, ${GATE}, soak: 0s }
 `;
 
 let env: PromotionEnvironment;
@@ -61,7 +65,7 @@ afterAll(async () => {
   recordFigures({
     scenario: '6 Bad input and abuse',
     promotions: promotionIds.length,
-    faults: Object.fromEntries(['input', 'promenade.yaml', 'manifest', 'decision'].map((g) => [`${g} cases`, results.filter((r) => r.group === g).length])),
+    faults: Object.fromEntries(['input', 'promenade.yaml', 'manifest', 'decision', 'lane message'].map((g) => [`${g} cases`, results.filter((r) => r.group === g).length])),
     outcomes: { 'clear error, nothing committed, nothing running': passed, other: results.length - passed },
     duplicates: 0,
     lostUpdates: 0,
@@ -281,6 +285,56 @@ describe('bad input and abuse', () => {
       await expect(handle.signal(approveSignal, { approver: 'alice' })).rejects.toThrow(/workflow execution already completed/i);
       expect((await handle.describe()).status.name).toBe('COMPLETED');
       expect(await remoteTip(env)).toBe(before);
+      results[results.length - 1].ok = true;
+    });
+  });
+
+  // Anyone who can signal a workflow can signal the app's lane or a promotion. Lane messages are only nudges
+  // (src/workflows/lane-seat.ts, app-lane.ts): malformed or forged ones change no decision and fail no workflow task.
+  describe('lane messages that must change nothing', () => {
+    let workflowId: string;
+    let tip: string;
+    const lane = () => env.client.workflow.getHandle(laneWorkflowId('laned', env.taskQueue));
+    const promotion = () => env.client.workflow.getHandle(workflowId);
+    const taskFailures = async (id: string) =>
+      ((await env.client.workflow.getHandle(id).fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+    beforeAll(async () => {
+      workflowId = await startRaw({ ...base, app: 'laned' });
+      await env.waitForState(workflowId, ['awaiting-approval']);
+      await until('the lane to see the promotion at its gate', async () => (await lane().query(laneViewQuery)).decisions[workflowId]?.kind === 'gate' || undefined);
+      tip = await remoteTip(env);
+    });
+    afterAll(async () => {
+      await promotion().signal(rejectSignal, { approver: 'bob', comment: 'done probing the lane' });
+      await outcomeOf(env, workflowId);
+    });
+
+    const CASES: Array<[string, 'lane' | 'lane-request', () => unknown]> = [
+      ['null lane-request', 'lane-request', () => null],
+      ['lane-request as a string', 'lane-request', () => 'release'],
+      ['forged release for the promotion at the gate', 'lane-request', () => ({ kind: 'release', promotionId: workflowId })],
+      ['claim for a promotion that does not exist', 'lane-request', () => ({ kind: 'claim', promotionId: 'promote:laned:nginx:99', startedAt: 1 })],
+      ['claim naming the lane itself', 'lane-request', () => ({ kind: 'claim', promotionId: laneWorkflowId('laned', env.taskQueue), startedAt: 1 })],
+      ['lane-request with a control character in the ID', 'lane-request', () => ({ kind: 'claim', promotionId: `${workflowId}\n` })],
+      ['null lane notice', 'lane', () => null],
+      ['lane notice as a string', 'lane', () => 'superseded'],
+      ['forged prod-cleared', 'lane', () => ({ kind: 'prod-cleared' })],
+      ['forged superseded without a name', 'lane', () => ({ kind: 'superseded' })],
+      ['forged superseded by mallory', 'lane', () => ({ kind: 'superseded', by: 'mallory' })],
+    ];
+    it.each(CASES)('%s', async (name, signal, message) => {
+      results.push({ group: 'lane message', name, ok: false });
+      const target = signal === 'lane' ? promotion() : lane();
+      await target.signal(signal, message() as never);
+      // A query sent after the signal is answered after it has been handled.
+      expect((await lane().query(laneViewQuery)).decisions[workflowId]?.kind).toBe('gate');
+      const now = await promotion().query(statusQuery);
+      expect(now.state).toBe('awaiting-approval');
+      expect(now.stages.find((s) => s.stage.includes('approval'))?.status).toBe('running');
+      expect((await lane().describe()).status.name).toBe('RUNNING');
+      expect(await taskFailures(workflowId)).toBe(0);
+      expect(await taskFailures(lane().workflowId)).toBe(0);
+      expect(await remoteTip(env)).toBe(tip);
       results[results.length - 1].ok = true;
     });
   });
