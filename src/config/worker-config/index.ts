@@ -11,6 +11,7 @@ import { ConfigProblems, InvalidWorkerConfigError } from './problems.js';
 import { parseRepositories, type RepositoryConfig } from './repositories.js';
 import { parseVerification, type VerificationConfig } from './verification.js';
 import { parsePolicy, type PolicyFloor } from './policy.js';
+import { parseIdentity, type IdentityConfig } from './identity.js';
 
 export const WORKER_CONFIG_ENV = 'PROMENADE_CONFIG';
 const MAX_BYTES = 1024 * 1024;
@@ -24,10 +25,12 @@ export interface WorkerConfig {
   policy?: PolicyFloor;
   /** Where checks may go and what they may carry (absent: no http or prometheus check may run). */
   verification?: VerificationConfig;
+  /** How decisions and requests are verified (./identity.ts); absent = identities are only asserted. */
+  identity?: IdentityConfig;
 }
 
 /** The sections this version understands, in the order the documentation lists them. */
-export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories', 'policy', 'verification'];
+export const WORKER_CONFIG_SECTIONS: readonly string[] = ['repositories', 'policy', 'verification', 'identity'];
 
 export function parseWorkerConfig(text: string, { source, env }: { source: string; env: NodeJS.ProcessEnv }): WorkerConfig {
   const problems = new ConfigProblems();
@@ -48,6 +51,7 @@ export function parseWorkerConfig(text: string, { source, env }: { source: strin
   if (root.repositories !== undefined) config.repositories = parseRepositories(root.repositories, env, problems);
   if (root.verification !== undefined) config.verification = parseVerification(root.verification, env, problems);
   if (root.policy !== undefined) config.policy = parsePolicy(root.policy, problems);
+  if (root.identity !== undefined) config.identity = parseIdentity(root.identity, problems);
   if (problems.list.length > 0) throw new InvalidWorkerConfigError(source, problems.list);
   return config;
 }
