@@ -27,6 +27,8 @@ export const RETRYABLE = {
   argocdUnavailable: 'ArgoCDUnavailable',
   pushRejected: 'PushRejected',
   gitUnavailable: 'GitUnavailable',
+  /** An OpenID Connect issuer's discovery document or keys could not be fetched: not the token's fault. */
+  issuerUnavailable: 'IssuerUnavailable',
 } as const;
 
 export const NON_RETRYABLE_TYPES: string[] = Object.values(TERMINAL);

@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { promenadeCacheDir } from './cache-dir.js';
 import { createActivities, settingsFromEnv, type ActivitySettings } from './activities/index.js';
+import { checkIdentityPrerequisites } from './activities/identity.js';
 import { workerConfigFromEnv, WORKER_CONFIG_ENV } from './config/worker-config/index.js';
 import { connectClient, connectWorker, temporalSettingsFromEnv } from './connection.js';
 import { TASK_QUEUE } from './workflows/workflow-ids.js';
@@ -112,6 +113,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   const bundle = env.PROMENADE_WORKFLOW_BUNDLE || (await bundleInChild(env));
   const connection = await connectWorker(temporal);
   const client = await connectClient(temporal);
+  await checkIdentityPrerequisites(workerConfig?.identity, client, temporal.namespace);
   const worker = await createPromotionWorker({
     connection,
     client,

@@ -9,6 +9,7 @@ import { syncAndWait, type SyncProgress, type SyncTuning } from '../argocd/sync-
 import { createAppLaneActivities } from './app-lane.js';
 import { createVerificationActivities } from './verification.js';
 import { assertChecksAllowed } from '../verification/policy.js';
+import { createIdentityActivities } from './identity.js';
 import type { PromotionActivities } from '../workflows/contract.js';
 import { commitChange } from '../git/commit.js';
 import { compareHead } from '../git/descendant.js';
@@ -98,6 +99,7 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
   return {
     ...createAppLaneActivities(settings.client, settings.taskQueue),
     ...createVerificationActivities(settings.workerConfig?.verification),
+    ...createIdentityActivities({ identity: settings.workerConfig?.identity, client: settings.client, taskQueue: settings.taskQueue }),
 
     async loadPipeline({ app, repository: requested }) {
       // Before any git process: a repository the worker does not serve is never fetched, nor sent credentials.

@@ -4,6 +4,7 @@ import type { HealthWatchSummary } from '../argocd/health-watch.js';
 import type { AppPipeline, Concurrency, EnvironmentConfig } from '../config/pipeline.js';
 import type { CheckMeasurement } from '../verification/measurement.js';
 import type { PromotionState } from './promotion-status.js';
+import type { Credential, Verification } from '../identity/verified-identity.js';
 
 export interface LoadPipelineInput {
   app: string;
@@ -88,6 +89,25 @@ export interface RevertStageResult {
 }
 
 /**
+ * A credential to check. The workflow supplies what it knows itself (promotion, run, gate, image); from the message
+ * come only the decision, its comment and the credential. `approver` is the sender's own text: it may pick among the
+ * names one key is listed under, never who decided.
+ */
+export type VerifyDecisionInput =
+  | {
+      purpose: 'decision';
+      promotionId: string;
+      runId: string;
+      gate: string;
+      image: string;
+      decision: 'approve' | 'reject';
+      comment?: string;
+      approver?: string;
+      credential: Credential;
+    }
+  | { purpose: 'request'; promotionId: string; runId: string; credential: Credential };
+
+/**
  * What a promotion sends its lane. Before the lane-v2 patch these were orders; now every one of them is only a
  * nudge naming a promotion, which the lane then inspects itself (see app-lane.ts). Old promotions still send the
  * first three.
@@ -146,6 +166,8 @@ export interface PromotionActivities {
   revertStage(input: RevertStageInput): Promise<RevertStageResult>;
   /** Delivers a message to the app's lane workflow, starting it if needed (signal-with-start). */
   signalAppLane(input: { app: string; message: LaneMessage }): Promise<void>;
+  /** Checks a decision's or a request's credential; a refusal is a result, not an error (see identity/). */
+  verifyDecision(input: VerifyDecisionInput): Promise<Verification>;
   /** Whether a promotion workflow is still running (the pre-v2 lane drops holders that were terminated). */
   isPromotionRunning(input: { promotionId: string }): Promise<boolean>;
   /** The lane's decision for one promotion, read by querying the lane workflow. */

@@ -16,3 +16,11 @@ export function promotionWorkflowId(app: string, image: string): string {
 export function laneWorkflowId(app: string, taskQueue: string): string {
   return `promenade-lane:${taskQueue}:${app}`;
 }
+
+/**
+ * The single-use register's entry for one ID token (see workflows/token-use.ts): keyed by the issuer and the token
+ * alone, not the task queue, because a token is accepted once across every promotion of the namespace.
+ */
+export function tokenUseWorkflowId(useKey: string): string {
+  return `promenade-token-use:${useKey}`;
+}

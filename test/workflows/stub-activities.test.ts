@@ -126,6 +126,11 @@ const activities: PromotionActivities = {
   async inspectPromotions() {
     return [];
   },
+  // The stub pipelines' gates are asserted and their decisions carry no credential: nothing should ask.
+  async verifyDecision(input) {
+    script(input.promotionId).calls.push(`verify ${input.purpose}`);
+    return { verified: false, reason: 'the stub worker verifies no identities' };
+  },
 };
 
 beforeAll(async () => {
