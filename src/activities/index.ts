@@ -33,7 +33,7 @@ import type { EnvironmentConfig } from '../config/pipeline.js';
 
 /** The environment's fail-fast grace; runs started before `failFast` existed get the default. */
 const failFastMs = (env: EnvironmentConfig) => (env.failFastSeconds ?? PIPELINE_DEFAULTS.failFastSeconds) * 1000;
-import { holdToFloor, PolicyFloorError } from '../config/policy-floor.js';
+import { holdToFloor, holdToIdentity, IdentityUnavailableError, PolicyFloorError } from '../config/policy-floor.js';
 
 export interface ActivitySettings {
   /** The operators' file (PROMENADE_CONFIG); undefined in local mode. */
@@ -114,9 +114,10 @@ export function createActivities(settings: ActivitySettings & { client: Client; 
       // Checks aimed where the worker's operators did not allow end the promotion here, before any commit.
       assertChecksAllowed(pipeline, settings.workerConfig?.verification);
       try {
-        return holdToFloor(pipeline, settings.workerConfig?.policy);
+        return holdToIdentity(holdToFloor(pipeline, settings.workerConfig?.policy), settings.workerConfig?.identity);
       } catch (err) {
         if (err instanceof PolicyFloorError) throw terminal(TERMINAL.invalidConfig, err.message, { problems: err.problems });
+        if (err instanceof IdentityUnavailableError) throw terminal(TERMINAL.invalidConfig, err.message);
         throw err;
       }
     },

@@ -14,8 +14,13 @@ export type ImageSetter =
 export const GROUP_PREFIX = 'group:';
 
 export interface ApprovalPolicy {
-  /** Who may approve or reject; empty = anyone. Groups (`group:sre`) are expanded by the worker's policy floor. */
+  /** Who may approve or reject; empty (and no `groups`) = anyone. Groups (`group:sre`) are expanded by the worker's policy floor. */
   approvers: string[];
+  /**
+   * The groups the approver list named (without `group:`), kept after their members were expanded into `approvers`:
+   * a verified identity whose issuer's groups claim names one of them may decide too. Absent when none was named.
+   */
+  groups?: string[];
   /** Distinct approvals that release the promotion. */
   required: number;
   /** The requester may not approve their own promotion. */
@@ -38,6 +43,8 @@ export interface PolicyInForce {
   source: 'worker-config' | 'local';
   /** sha256 of the floor as read (canonical JSON), so two workers' files can be told apart. */
   digest?: string;
+  /** `verified`: the worker's identity section requires every promotion to carry a requester token that verifies. */
+  requester?: IdentityRequirement;
 }
 
 export type RollbackScope = 'failed-environment' | 'all-promoted-environments' | 'none';

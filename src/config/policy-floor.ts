@@ -1,7 +1,9 @@
-// Holds promenade.yaml's gates to the worker's policy floor: a pipeline may tighten a gate, never loosen it. Pure;
-// the loadPipeline activity applies it when a promotion starts, so the gates in force are recorded in history.
+// Holds promenade.yaml's gates to the worker's policy floor: a pipeline may tighten a gate, never loosen it; and to
+// what the worker can verify: a gate requiring verified identities needs a worker that verifies some. Pure; the
+// loadPipeline activity applies it when a promotion starts, so the gates in force are recorded in history.
 import { createHash } from 'node:crypto';
 import { GROUP_PREFIX, type AppPipeline, type ApprovalPolicy } from './pipeline.js';
+import { verifiedGateProblem, type IdentityConfig } from './worker-config/identity.js';
 import type { PolicyFloor } from './worker-config/policy.js';
 
 export class PolicyFloorError extends Error {
@@ -24,6 +26,9 @@ export function holdToFloor(pipeline: AppPipeline, floor: PolicyFloor | undefine
       return env;
     }
     const gate: ApprovalPolicy = { ...env.approval, approvers: expand(env.approval.approvers, groups, `${at}.approvers`, problems) };
+    // Kept so that a verified identity's groups claim can count for them too (decision-identity.ts).
+    const named = env.approval.approvers.filter((a) => a.startsWith(GROUP_PREFIX)).map((a) => a.slice(GROUP_PREFIX.length));
+    if (named.length > 0) gate.groups = named;
     gate.identity ??= min?.identity ?? 'asserted';
     if (min) {
       if (gate.required < min.required) problems.push(`${at}.required: promenade.yaml asks ${gate.required}, the worker's policy requires at least ${min.required} (${rule}.required)`);
@@ -55,6 +60,26 @@ function expand(approvers: string[], groups: Record<string, string[]>, at: strin
     for (const person of members ?? []) if (!people.includes(person)) people.push(person);
   }
   return people;
+}
+
+export class IdentityUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdentityUnavailableError';
+  }
+}
+
+/**
+ * The pipeline with what the worker's identity section adds to the policy in force (a requester that must be
+ * verified), after checking that every gate requiring verified identities can be served: otherwise the promotion
+ * would wait at a gate no decision can pass.
+ */
+export function holdToIdentity(pipeline: AppPipeline, identity: IdentityConfig | undefined): AppPipeline {
+  const verified = pipeline.environments.filter((e) => e.approval?.identity === 'verified').map((e) => e.name);
+  const missing = verified.length > 0 ? verifiedGateProblem(identity) : undefined;
+  if (missing) throw new IdentityUnavailableError(`the gate before ${verified.join(', ')} requires verified identities, but ${missing}; nothing was committed`);
+  if (identity?.requester !== 'verified') return pipeline;
+  return { ...pipeline, policy: { ...(pipeline.policy ?? { source: 'worker-config' }), requester: 'verified' } };
 }
 
 /** sha256 of the floor as canonical JSON (keys sorted), e.g. `sha256:3f2a…`. */

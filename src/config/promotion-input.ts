@@ -23,7 +23,9 @@ const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const MAX_METADATA_KEY = 64;
 const MAX_METADATA_ENTRIES = 20;
 const MAX_METADATA_VALUE = 1024;
-const KEYS = new Set(['app', 'image', 'requestedBy', 'metadata', 'repository', 'allowOlder']);
+const KEYS = new Set(['app', 'image', 'requestedBy', 'metadata', 'repository', 'allowOlder', 'requesterIdToken']);
+const MAX_ID_TOKEN = 16 * 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export function validatePromotionInput(raw: unknown): PromotionInput {
   const fail = (field: string, rule: string, value: unknown, explanation = rule): never => {
@@ -83,6 +85,15 @@ export function validatePromotionInput(raw: unknown): PromotionInput {
     if (typeof allowOlder !== 'boolean') fail('input.allowOlder', 'must be true or false', allowOlder, 'is not true or false');
     if (allowOlder) input.allowOlder = true;
   }
+
+  const { requesterIdToken } = raw;
+  if (requesterIdToken !== undefined) {
+    // Never echoed: a token that is refused here was never checked, but it is still someone's credential.
+    if (typeof requesterIdToken !== 'string' || requesterIdToken.length > MAX_ID_TOKEN || !COMPACT_JWS.test(requesterIdToken)) {
+      fail('input.requesterIdToken', 'must be an ID token', '(not shown)', `is not an ID token (a signed JWT of at most ${MAX_ID_TOKEN} characters)`);
+    }
+    input.requesterIdToken = requesterIdToken as string;
+  }
   return input;
 }
 
@@ -110,4 +121,9 @@ export interface PromotionInput {
    * environment this one enters): the caller says so explicitly, and the commits record it.
    */
   allowOlder?: boolean;
+  /**
+   * CI's OpenID Connect token for the requester, verified at start and accepted once. It stays in history, which is
+   * why each token counts only once and only while fresh.
+   */
+  requesterIdToken?: string;
 }

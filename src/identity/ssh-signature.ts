@@ -6,13 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allowedSignersFile, displayNameOf, type AllowedSigner } from './allowed-signers.js';
+import { signatureBodyProblem } from './credential.js';
 import { SIGNATURE_NAMESPACE } from './decision-statement.js';
 
 const ARMOUR_BEGIN = '-----BEGIN SSH SIGNATURE-----';
 const ARMOUR_END = '-----END SSH SIGNATURE-----';
-/** An RSA-8192 signature is under 2 KB of base64; anything much larger is not a signature. */
-const MAX_SIGNATURE = 4096;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const KEYGEN_TIMEOUT_MS = 15_000;
 
 /** The one-line body of an armoured signature, as a decision carries it (JSON strings and web forms prefer one line). */
@@ -23,16 +21,6 @@ export function signatureBody(armoured: string): string {
 export function armouredSignature(body: string): string {
   const lines = body.match(/.{1,70}/g) ?? [];
   return `${ARMOUR_BEGIN}\n${lines.join('\n')}\n${ARMOUR_END}\n`;
-}
-
-/** Why a carried signature cannot be one, or undefined. */
-export function signatureBodyProblem(body: unknown): string | undefined {
-  if (typeof body !== 'string' || body === '') return 'must be a non-empty string (the base64 body of an SSH signature)';
-  if (body.length > MAX_SIGNATURE) return `must be at most ${MAX_SIGNATURE} characters`;
-  if (!BASE64.test(body) || body.length % 4 !== 0) return 'must be base64 (the SSH signature without its armour lines)';
-  // Every SSH signature blob starts with the magic "SSHSIG" (PROTOCOL.sshsig), which is "U1NIU0lH" in base64.
-  if (!body.startsWith('U1NIU0lH')) return 'is not an SSH signature (no SSHSIG preamble)';
-  return undefined;
 }
 
 export interface KeygenResult {

@@ -36,15 +36,14 @@ export interface VerifiedIdentity {
 /** The outcome of checking a credential: the identity, or why it was refused. */
 export type Verification = { verified: true; identity: VerifiedIdentity } | { verified: false; reason: string };
 
-/** Approver lists name people (`alice@example.com`) or groups (`group:sre`). */
-export const GROUP_PREFIX = 'group:';
-
-/** Whether a verified identity is one of `approvers` (an empty list admits anyone). */
-export function identityMatches(identity: VerifiedIdentity, approvers: readonly string[]): boolean {
-  if (approvers.length === 0) return true;
-  return approvers.some((entry) =>
-    entry.startsWith(GROUP_PREFIX) ? identity.groups.includes(entry.slice(GROUP_PREFIX.length)) : sameSubject(entry, identity.subject),
-  );
+/**
+ * Whether a verified identity may decide at a gate: its subject is one of `approvers` (the people listed, groups
+ * already expanded from policy.groups), or its issuer's groups claim names one of the gate's `groups`. Nobody listed
+ * and no group named admits anyone.
+ */
+export function identityMatches(identity: VerifiedIdentity, approvers: readonly string[], groups: readonly string[] = []): boolean {
+  if (approvers.length === 0 && groups.length === 0) return true;
+  return approvers.some((person) => sameSubject(person, identity.subject)) || identity.groups.some((g) => groups.includes(g));
 }
 
 /**
@@ -56,10 +55,19 @@ export function sameSubject(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/** The person as a commit names them: `Alice <alice@example.com>`, `<alice@example.com>` or `alice`. */
+export function identityName(identity: VerifiedIdentity): string {
+  const address = identity.email ?? (identity.subject.includes('@') ? identity.subject : undefined);
+  if (!address) return identity.displayName || identity.subject;
+  return identity.displayName && identity.displayName !== address ? `${identity.displayName} <${address}>` : `<${address}>`;
+}
+
+/** How the identity was proved: `ssh SHA256:...` or `oidc https://issuer`. */
+export function proofText(identity: VerifiedIdentity): string {
+  return (identity.mechanism === 'ssh' ? `ssh ${identity.fingerprint ?? ''}` : `oidc ${identity.issuer ?? ''}`).trim();
+}
+
 /** The commit trailer value: `Alice <alice@example.com> (ssh SHA256:...)` or `Alice <alice@example.com> (oidc https://issuer)`. */
 export function identityTrailer(identity: VerifiedIdentity): string {
-  const address = identity.email ?? (identity.subject.includes('@') ? identity.subject : undefined);
-  const who = address ? (identity.displayName && identity.displayName !== address ? `${identity.displayName} <${address}>` : `<${address}>`) : identity.displayName || identity.subject;
-  const proof = identity.mechanism === 'ssh' ? `ssh ${identity.fingerprint ?? ''}` : `oidc ${identity.issuer ?? ''}`;
-  return `${who} (${proof.trim()})`;
+  return `${identityName(identity)} (${proofText(identity)})`;
 }

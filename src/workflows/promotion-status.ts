@@ -3,6 +3,7 @@
 import type { CheckMeasurement } from '../verification/measurement.js';
 import type { IdentityRequirement, PolicyInForce } from '../config/pipeline.js';
 import type { LaneRequest } from './contract.js';
+import type { Credential, Mechanism, VerifiedIdentity } from '../identity/verified-identity.js';
 
 /**
  * With the default environments the stages are dev-sync, staging-promote, approval, prod-promote and
@@ -39,6 +40,8 @@ export interface Approval {
   gate?: StageName;
   /** `asserted`: the approver's name as the sender typed it; `verified`: an identity promenade checked. */
   identity?: IdentityRequirement;
+  /** What the decision's credential proved (`approver` is then its subject); absent for an asserted decision. */
+  proof?: VerifiedIdentity;
 }
 
 /** One JSON object, so the Web UI's signal form and `temporal workflow signal --input` can send it. */
@@ -47,6 +50,8 @@ export interface ApprovalDecision {
   comment?: string;
   /** The gate it is meant for (its stage name, e.g. `approval`, or its environment, e.g. `prod`). */
   gate?: string;
+  /** An SSH signature over this decision, or an ID token (see identity/); `promenade approve --print` makes one. */
+  credential?: Credential;
 }
 
 /** One approval gate's own decisions, checked against its own policy while it was open. */
@@ -87,13 +92,15 @@ export interface PromotionStatus {
   app: string;
   image: string;
   requestedBy: string;
+  /** The requester as their CI's ID token proved them, when the promotion was started with one. */
+  requester?: VerifiedIdentity;
   state: PromotionState;
   currentStage?: StageName;
   stages: StageRecord[];
   approvals: Approval[];
   rejections: Approval[];
   /** Refused decisions (unknown approver, self-approval, too late, malformed), the latest REFUSED_KEPT of them. */
-  refused: Array<Approval & { reason: string }>;
+  refused: Array<Approval & { reason: string; /** The kind of credential it carried, if any. */ mechanism?: Mechanism }>;
   /** Every refused decision, counted. */
   refusedCount?: number;
   /** Each gate's own decisions; `approvals`/`rejections` above list every gate's together. */

@@ -11,6 +11,8 @@ import { LANE_V2_PATCH } from './app-lane.js';
 import { currentDetails } from './current-details.js';
 import { ApprovalGate, GATES_HOLD_PATCH, type GateOutcome } from './approval-gate.js';
 import type { LaneRequest } from './contract.js';
+import { identitiesInUse, verifyRequester, type Requester } from './decision-identity.js';
+import { identityName, identityTrailer, proofText, type VerifiedIdentity } from '../identity/verified-identity.js';
 import { runEnvironmentChecks, soakWithChecks } from './environment-checks.js';
 import { LaneAccess } from './lane-access.js';
 import { LaneSeat, LaneSuperseded, LaneWaitExpired } from './lane-seat.js';
@@ -24,11 +26,12 @@ export { LOCAL_ACTIVITIES_PATCH } from './activities.js';
 
 export async function promotion(rawInput: PromotionInput): Promise<PromotionResult> {
   const input = validInput(rawInput);
-  const promotionId = workflowInfo().workflowId;
+  const { workflowId: promotionId, runId } = workflowInfo();
   const { loadPipeline, signalAppLane } = shortSteps();
   const gatesHold = patched(GATES_HOLD_PATCH);
   // lane-v2: every environment is entered through the app's lane, and a lane message is only a nudge to ask it.
   const laneV2 = patched(LANE_V2_PATCH);
+  const identities = gatesHold && identitiesInUse();
   const status: PromotionStatus = { app: input.app, image: input.image, requestedBy: input.requestedBy, state: 'starting', stages: [], approvals: [], rejections: [], refused: [] };
   const showDetails = () => setCurrentDetails(currentDetails(status));
   const setState = (state: PromotionState) => {
@@ -43,7 +46,8 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
 
   // Handlers: the status query, people's decisions, the lane's answers.
   setHandler(statusQuery, () => status);
-  const gate = new ApprovalGate(status, promotionId, input.requestedBy, gatesHold, showDetails);
+  const requester: Requester = { name: input.requestedBy };
+  const gate = new ApprovalGate(status, promotionId, input.requestedBy, gatesHold, showDetails, identities ? { runId, image: input.image, requester } : undefined);
   gate.listen();
   const lane = new LaneAccess(input.app, promotionId, signalAppLane);
   const seat = laneV2 ? new LaneSeat(input.app, promotionId, status, () => signalAppLane({ app: input.app, message: { kind: 'nudge', promotionId } })) : undefined;
@@ -54,6 +58,10 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
   let pipeline: AppPipeline;
   try {
     pipeline = await loadPipeline({ app: input.app, repository: input.repository });
+    if (identities) {
+      requester.identity = await verifyRequester(pipeline, promotionId, runId, input.requesterIdToken);
+      if (requester.identity) status.requester = requester.identity;
+    }
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Without this the run fails with the bare "Activity task failed" and its status reads "starting" for ever.
@@ -125,7 +133,7 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     if (seat && !gated(stage.environment)) await seat.enter(laneRequest(stage.environment, false));
     const ref = { repository: pipeline.repository, branch: pipeline.branch, environment: env, promotionId, stage: stage.name, image: input.image };
     const commit = await commitImage.executeWithOptions({ summary: `commit ${input.image} to ${env.name}` }, [
-      { ...ref, app: input.app, trailers: trailers(input, env.approval ? gate.approvalsFor(env.name) : []) },
+      { ...ref, app: input.app, trailers: trailers(input, status.requester, env.approval ? gate.approvalsFor(env.name) : []) },
     ]);
     Object.assign(stages.record(stage.name), { commit: commit.commit, previousImage: commit.previousImage });
     if (!commit.noChange) unverified.add(stage, env);
@@ -230,14 +238,18 @@ function lastStageOf(plan: PlannedStage[], environment: string): PlannedStage | 
   return [...plan].reverse().find((s) => s.environment === environment);
 }
 
-/** The commit's trailers; a gated environment's commit also names who approved it at that gate, and how surely. */
-function trailers(input: PromotionInput, approvals: Approval[]): Array<[string, string]> {
-  const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], [TRAILER_REQUESTED_BY, input.requestedBy]];
+/**
+ * The commit's trailers; a gated environment's commit also names who approved it at that gate, and how surely: a
+ * verified person with the proof (`Alice <alice@example.com> (ssh SHA256:...)`), an asserted one as `(asserted)`.
+ */
+function trailers(input: PromotionInput, requester: VerifiedIdentity | undefined, approvals: Approval[]): Array<[string, string]> {
+  const list: Array<[string, string]> = [[TRAILER_IMAGE, input.image], [TRAILER_REQUESTED_BY, requester ? identityTrailer(requester) : input.requestedBy]];
   for (const [key, value] of Object.entries(input.metadata ?? {})) list.push([`${TRAILER_METADATA_PREFIX}${key}`, value]);
   if (input.allowOlder) list.push([TRAILER_ALLOW_OLDER, 'true']);
   for (const a of approvals) {
-    const notes = [a.identity, a.comment].filter(Boolean).join('; ');
-    list.push([TRAILER_APPROVED_BY, notes ? `${a.approver} (${notes})` : a.approver]);
+    const notes = [a.proof ? proofText(a.proof) : a.identity, a.comment].filter(Boolean).join('; ');
+    const who = a.proof ? identityName(a.proof) : a.approver;
+    list.push([TRAILER_APPROVED_BY, notes ? `${who} (${notes})` : who]);
   }
   return list;
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowedSigners } from '../../src/identity/allowed-signers.js';
 import { canonicalStatement, type DecisionStatement } from '../../src/identity/decision-statement.js';
-import { agentKeys, signatureBodyProblem, signStatement, SshSignatureVerifier } from '../../src/identity/ssh-signature.js';
+import { signatureBodyProblem } from '../../src/identity/credential.js';
+import { agentKeys, signStatement, SshSignatureVerifier } from '../../src/identity/ssh-signature.js';
 import { fingerprintOf, makeKey, type TestKey } from '../support/ssh-keys.js';
 
 const statement: DecisionStatement = {
