@@ -1,5 +1,6 @@
 # The promotion worker as an image, for docker-compose.yml and for clusters.
 FROM node:20-bookworm-slim
+# openssh-client: ssh for deploy-key repositories, and ssh-keygen to verify approvers' signed decisions (identity.ssh).
 RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -4,6 +4,7 @@ import { startPromotion } from '../client/start-promotion.js';
 import { InvalidInputError, validatePromotionInput } from '../config/promotion-input.js';
 import { TASK_QUEUE } from '../workflows/workflow-ids.js';
 import { type PromotionInput } from '../config/promotion-input.js';
+import { findIdToken, IdTokenError } from '../identity/ci-id-token.js';
 import { parseCommandLine, UsageError } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { awaitOutcome, exitCodeFor, type Outcome } from './outcome.js';
@@ -29,8 +30,9 @@ export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       'allow-older': { type: 'boolean' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
+      'id-token-file': { type: 'string' },
     },
-    'promenade promote --app <app> --image <ref> [--requested-by <who>] [--meta key=value]... [--allow-older] [--wait] [--json]',
+    'promenade promote --app <app> --image <ref> [--requested-by <who>] [--meta key=value]... [--allow-older] [--id-token-file <file>] [--wait] [--json]',
   );
   if (!flags.app) throw new UsageError('--app is required (the app named in promenade.yaml, e.g. --app myapp)');
   if (!flags.image) throw new UsageError('--image is required (an image reference, e.g. --image registry.example.com/myapp:1.4.2)');
@@ -55,11 +57,17 @@ export function parsePromoteArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     throw err;
   }
   const taskQueue = env.PROMENADE_TASK_QUEUE?.trim() || TASK_QUEUE;
-  return { input, taskQueue, wait: flags.wait ?? false, json: flags.json ?? false };
+  return { input, taskQueue, wait: flags.wait ?? false, json: flags.json ?? false, idTokenFile: flags['id-token-file'] };
 }
 
 export async function promoteCommand(argv: string[]): Promise<number> {
   const args = parsePromoteArgs(argv);
+  // CI's own ID token, when it offers one, lets the worker verify who requested the promotion.
+  const idToken = await findIdToken({ file: args.idTokenFile }).catch((err) => {
+    if (err instanceof IdTokenError) throw new UsageError(err.message);
+    throw err;
+  });
+  if (idToken) args.input.requesterIdToken = idToken.token;
   const settings = cliTemporalSettings();
   const uiBase = webUiBase(String(settings.connectionOptions.address), settings.namespace);
   return withTemporal(settings, async (client) => {
@@ -69,7 +77,7 @@ export async function promoteCommand(argv: string[]): Promise<number> {
     const report = (outcome: Omit<PromoteOutcome, 'workflowId' | 'runId' | 'link'>) => {
       if (args.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId, ...(link ? { link } : {}), ...outcome }));
     };
-    if (!args.json) console.log(`promotion ${handle.workflowId} started${link ? `\n  ${link}` : ''}`);
+    if (!args.json) console.log(`promotion ${handle.workflowId} started${idToken ? ` (requester's ID token from ${idToken.source})` : ''}${link ? `\n  ${link}` : ''}`);
     if (!args.wait) {
       report({ state: 'started' });
       return EXIT.ok;

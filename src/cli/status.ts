@@ -1,6 +1,7 @@
 // `promenade status <promotion>`: where a promotion is, what it committed, who approved, what it waits for.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PromotionStatus, StageRecord } from '../workflows/promotion-status.js';
+import type { Approval, PromotionStatus, StageRecord } from '../workflows/promotion-status.js';
+import { identityName, identityTrailer, proofText } from '../identity/verified-identity.js';
 import { statusQuery } from '../workflows/messages.js';
 import { CONTROL_CHARACTERS } from '../config/text-rules.js';
 import { parseCommandLine, UsageError } from './args.js';
@@ -39,7 +40,8 @@ export function rollbackText(rollback: NonNullable<StageRecord['rollback']>): st
 
 /** Every value from the status is escaped (terminal-text.ts): approvers and comments are typed by strangers. */
 export function formatStatus(id: string, status: PromotionStatus): string {
-  const lines = [`${t(id)}: ${t(status.state)}${status.currentStage ? ` at ${t(status.currentStage)}` : ''}`, `  ${t(status.app)} -> ${t(status.image)}, requested by ${t(status.requestedBy)}`];
+  const requester = status.requester ? identityTrailer(status.requester) : status.requestedBy;
+  const lines = [`${t(id)}: ${t(status.state)}${status.currentStage ? ` at ${t(status.currentStage)}` : ''}`, `  ${t(status.app)} -> ${t(status.image)}, requested by ${t(requester)}`];
   for (const stage of status.stages) {
     const extra = [stage.commit && `commit ${stage.commit.slice(0, 12)}`, stage.argocdRevision && `synced ${stage.argocdRevision.slice(0, 12)}`, stage.failure, stage.rollback && rollbackText(stage.rollback)]
       .filter(Boolean)
@@ -50,10 +52,18 @@ export function formatStatus(id: string, status: PromotionStatus): string {
     // Measurements quote what endpoints answered: escaped like everything else.
     for (const m of latest.values()) lines.push(`    check ${t(m.check)} (${m.during}): ${m.phase}${m.value !== undefined ? ` ${t(m.value)}` : ''}${m.message ? `: ${t(m.message)}` : ''} at ${m.at}`);
   }
-  const decision = (a: { approver: string; comment?: string }) => (a.comment ? `${t(a.approver)} (${t(a.comment)})` : t(a.approver));
+  // A verified decision names its proof (mechanism and key or issuer), as the commit's trailer does; an asserted one
+  // only the name it was sent with.
+  const decision = (a: Approval) => {
+    const notes = [a.proof && proofText(a.proof), a.comment].filter(Boolean).join('; ');
+    const who = a.proof ? identityName(a.proof) : a.approver;
+    return notes ? `${t(who)} (${t(notes)})` : t(who);
+  };
   if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map(decision).join(', ')}`);
   if (status.rejections.length) lines.push(`  rejections: ${status.rejections.map(decision).join(', ')}`);
-  if (status.refused.length) lines.push(`  refused: ${status.refused.map((r) => `${t(r.approver)} (${t(r.reason)})`).join('; ')}`);
+  if (status.refused.length) {
+    lines.push(`  refused: ${status.refused.map((r) => `${t(r.approver)}${r.mechanism ? ` with ${r.mechanism}` : ''} (${t(r.reason)})`).join('; ')}`);
+  }
   if (status.failure) lines.push(`  failure: ${t(status.failure)}`);
   const next = waitingFor(id, status);
   if (next) lines.push(`  waiting for: ${t(next)}`);

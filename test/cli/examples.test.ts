@@ -39,6 +39,8 @@ describe('CI examples', () => {
   it('GitHub Actions: the promote step promotes to prod and exits 0', async () => {
     const workflow = await example('github-actions.yml');
     const job = workflow.jobs.promote;
+    // The job may ask GitHub for its OpenID Connect token, which promote sends to prove the requester.
+    expect(job.permissions).toMatchObject({ 'id-token': 'write' });
     const step = job.steps.find((s: { run?: string }) => s.run?.includes('promenade promote'));
     const image = `nginx:2.0.${tag}`;
     const values: Record<string, string> = { 'inputs.image': image, 'github.run_id': '4242', 'vars.PROMENADE_UI_URL': inject('temporalUiUrl'), 'vars.TEMPORAL_ADDRESS': env.workerEnv.TEMPORAL_ADDRESS!, 'vars.TEMPORAL_NAMESPACE': 'default', 'secrets.TEMPORAL_API_KEY': '' };
@@ -76,6 +78,8 @@ describe('CI examples', () => {
     const pipeline = await example('gitlab-ci.yml');
     const job = pipeline.promote;
     expect(pipeline.stages).toContain(job.stage);
+    // GitLab puts the job's ID token in PROMENADE_ID_TOKEN, where promote looks for it.
+    expect(job.id_tokens).toEqual({ PROMENADE_ID_TOKEN: { aud: 'promenade' } });
     const image = `registry.example.com/acme/myapp:${tag}`;
     const values: Record<string, string> = { CI_REGISTRY_IMAGE: 'registry.example.com/acme/myapp', CI_COMMIT_SHORT_SHA: tag, CI_PIPELINE_ID: '77' };
     const expand = (text: string, vars: Record<string, string>) => text.replace(/\$\{?(\w+)\}?/g, (_, key: string) => {
