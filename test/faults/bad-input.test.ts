@@ -122,6 +122,8 @@ const INPUT_CASES: Array<[string, unknown, RegExp]> = [
   ['credentials in the repository URL', { ...base, repository: 'https://deploy:s3cret-pw@git.example.com/gitops.git' }, /^input\.repository: "https:\/\/(\*\*\*|deploy:\*\*\*|REDACTED|[^"]*)@git\.example\.com\/gitops\.git"/],
   ['ext:: transport as repository', { ...base, repository: 'ext::sh -c touch% /tmp/pwned' }, /^input\.repository: /],
   ['null input', null, /^input: null is not an object/],
+  ['requester ID token that is not a JWT', { ...base, requesterIdToken: 'hello; rm -rf /' }, /^input\.requesterIdToken: .* is not an ID token/],
+  ['20 KB requester ID token', { ...base, requesterIdToken: `a.${'b'.repeat(20_000)}.c` }, /^input\.requesterIdToken: .* is not an ID token/],
 ];
 
 const PIPELINE_CASES: Array<[string, string, RegExp]> = [
@@ -144,6 +146,9 @@ const PIPELINE_CASES: Array<[string, string, RegExp]> = [
   ['more approvals required than approvers', 'apps: { myapp: { environments: [{ name: prod, approval: { approvers: [alice], required: 3 } }] } }\n', /required: 3 is more than the 1 listed approver/],
   ['timeout that is not a duration', 'apps: { myapp: { environments: [{ name: prod, approval: { approvers: [alice], timeout: forever } }] } }\n', /timeout: "forever" is not a duration/],
   ['duplicate environment', 'apps: { myapp: { environments: [dev, dev] } }\n', /"dev" is a duplicate environment name/],
+  ['identity requirement that is neither asserted nor verified', 'apps: { myapp: { environments: [{ name: prod, approval: { identity: trusted } }] } }\n', /identity: "trusted" is not "asserted" or "verified"/],
+  // This worker has no identity section: a gate no decision could ever pass is refused at start instead of waiting.
+  ['verified gate on a worker that verifies no identities', 'apps: { myapp: { environments: [dev, { name: prod, approval: { identity: verified } }] } }\n', /the gate before prod requires verified identities, but the worker has no identity section/],
   ['git option as branch', 'apps: { myapp: { branch: "--upload-pack=touch /tmp/pwned" } }\n', /branch: .* is not a valid branch name/],
   ['empty file', '', /\(root\): null is not a mapping/],
   ['js tag', 'apps: !!js/function "function(){}"\n', /is not a mapping of app name/],
@@ -226,6 +231,14 @@ describe('bad input and abuse', () => {
       ['approver not listed', { approver: 'mallory' }, /mallory is not an allowed approver/],
       ['self-approval', { approver: 'alice' }, /the requester may not approve their own promotion/],
       ...MALFORMED,
+      ['credential as a string', { approver: 'bob', credential: 'let me in' }, /credential must be an object/],
+      ['credential of an unknown kind', { approver: 'bob', credential: { kind: 'password', secret: 'hunter2' } }, /credential\.kind must be "ssh"/],
+      ['8 KB SSH signature', { approver: 'bob', credential: { kind: 'ssh', signature: `U1NIU0lH${'A'.repeat(8000)}`, signedAt: '2026-11-30T21:12:30Z' } }, /credential\.signature must be at most 4096/],
+      ['SSH signature with a made-up time', { approver: 'bob', credential: { kind: 'ssh', signature: `U1NIU0lH${'A'.repeat(92)}`, signedAt: 'now' } }, /credential\.signedAt must be a UTC time/],
+      ['ID token that is not a JWT', { approver: 'bob', credential: { kind: 'oidc', token: 'hello' } }, /credential\.token must be an ID token/],
+      // This worker has no identity section: no credential can count, however well-formed.
+      ['forged SSH signature', { approver: 'bob', credential: { kind: 'ssh', signature: `U1NIU0lH${'A'.repeat(92)}`, signedAt: '2026-11-30T21:12:30Z' } }, /this worker verifies no identities/],
+      ['unsigned ID token (alg none)', { approver: 'bob', credential: { kind: 'oidc', token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IifQ.' } }, /this worker verifies no identities/],
     ];
     it.each(SIGNALS)('signal: %s', async (name, decision, reason) => {
       const before = await status();
