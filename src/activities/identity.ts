@@ -122,7 +122,12 @@ export async function checkIdentityPrerequisites(identity: IdentityConfig | unde
   if (identity.ssh) await new SshSignatureVerifier([]).selfCheck();
   const longest = longestTokenAgeSeconds(identity);
   if (longest === 0) return;
-  const { config } = await client.workflowService.describeNamespace({ namespace });
+  let config;
+  try {
+    ({ config } = await client.workflowService.describeNamespace({ namespace }));
+  } catch (err) {
+    throw new Error(`cannot read namespace ${namespace}'s retention, which the ID token register depends on: ${(err as Error).message}`);
+  }
   const ttl = config?.workflowExecutionRetentionTtl;
   const retentionSeconds = Number(ttl?.seconds ?? 0);
   const needed = longest + CLOCK_SKEW_SECONDS;
