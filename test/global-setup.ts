@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensure as ensureChromium } from '../scripts/ensure-chromium.js';
+import { ensure as ensureOpenSsh } from '../scripts/ensure-openssh.js';
 import { ensure as ensurePrometheus } from '../scripts/ensure-prometheus.js';
 import { ensure as ensureTemporalCli } from '../scripts/ensure-temporal-cli.js';
 import { startDevServer, type DevServer } from '../src/stack/dev-server.js';
@@ -21,6 +22,8 @@ export default async function setup(project: TestProject) {
   if (await runIncludes(project, 'test/browser/')) project.provide('chromiumPath', await ensureChromium({ log }));
   // The verification tests scrape metrics with a real Prometheus (test/support/prometheus.ts asks again: it also runs without this setup).
   if (await runIncludes(project, 'test/verification/')) await ensurePrometheus({ log });
+  // Verified identities sign and verify decisions with ssh-keygen, and the tests sign through a real ssh-agent.
+  if (await runIncludes(project, 'test/identity/', 'test/activities/identity', 'test/cli/verified-decisions', 'test/browser/web-ui-verified')) await ensureOpenSsh({ log });
   const cliPath = await ensureTemporalCli({ log });
   // Worker processes spawned by the tests load this instead of bundling the workflow code each time.
   const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
@@ -40,12 +43,12 @@ export default async function setup(project: TestProject) {
   };
 }
 
-/** Whether this run has test files under `dir`: every file of the config, narrowed by the command line's filters. */
-async function runIncludes(project: TestProject, dir: string): Promise<boolean> {
+/** Whether this run has test files under any of `dirs` (or whose path starts so): every file of the config, narrowed by the command line's filters. */
+async function runIncludes(project: TestProject, ...dirs: string[]): Promise<boolean> {
   // vitest keeps the command line's file filters on an internal field; without it, assume every file runs.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
   const { testFiles } = await project.globTestFiles(filters);
-  return testFiles.some((file) => file.includes(`/${dir}`));
+  return testFiles.some((file) => dirs.some((dir) => file.includes(`/${dir}`)));
 }
 
 declare module 'vitest' {
