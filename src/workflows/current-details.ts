@@ -7,7 +7,7 @@ export function currentDetails(status: PromotionStatus): string {
   const waiting =
     status.state === 'awaiting-approval'
       ? `**Waiting for approval** at ${gate?.gate ?? status.currentStage ?? 'the gate'}: ${gate ? `${gate.approvals.length} of ${gate.required}` : `${status.approvals.length}`} approval(s)` +
-        `${gate && gate.approvers.length > 0 ? ` from ${gate.approvers.join(', ')}` : ''} (signal \`approve\` with {"approver": "<name>"})`
+        `${gate && gate.approvers.length > 0 ? ` from ${gate.approvers.join(', ')}` : ''}${gate?.identity === 'verified' ? ' (signed or with an ID token: paste what `promenade approve --print` prints into signal `approve`)' : ' (signal `approve` with {"approver": "<name>"})'}`
       : `**${status.state}**${status.currentStage ? ` in ${status.currentStage}` : ''}`;
   const rows = status.stages.map((s) => `| ${s.stage} | ${s.environment ?? ''} | ${s.status} | ${s.commit ? s.commit.slice(0, 12) : ''} |`);
   return [`${status.app} → ${status.image}`, '', waiting, '', '| stage | environment | status | commit |', '|---|---|---|---|', ...rows].join('\n');

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorkerConfig } from '../../src/config/worker-config/index.js';
 import { canonicalStatement, signedAtOf, type DecisionStatement } from '../../src/identity/decision-statement.js';
@@ -124,6 +125,8 @@ describe('a gate that requires verified identities', () => {
     const handle = await env.promote({ app: 'myapp', image: 'nginx:1.40.0', requestedBy: 'dave', requesterIdToken: requesterToken });
     await env.waitForState(handle.workflowId, ['awaiting-approval'], 90_000);
     expect((await handle.query(statusQuery)).requester).toMatchObject({ mechanism: 'oidc', subject: 'dave@example.com', issuer: idp.issuer });
+    // The Web UI tells an approver how to send a decision this gate can count.
+    expect((await handle.query(workflowMetadataQuery)).currentDetails).toContain('paste what `promenade approve --print` prints into signal `approve`');
 
     // Asserted names count for nothing here.
     expect(await refusedBy(handle, { decision: 'approve', approver: 'alice@example.com' })).toMatch(/gate approval counts only verified decisions/);
