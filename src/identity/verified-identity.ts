@@ -29,7 +29,7 @@ export interface VerifiedIdentity {
   issuer?: string;
   /** SSH: the signing key's fingerprint (`SHA256:...`). */
   fingerprint?: string;
-  /** Groups this identity belongs to: the worker's configured groups, plus the token's groups claim. */
+  /** The groups the issuer's groups claim names (OIDC); empty for SSH, whose principals policy.groups lists by name. */
   groups: string[];
 }
 
