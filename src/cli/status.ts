@@ -59,10 +59,17 @@ export function formatStatus(id: string, status: PromotionStatus): string {
     const who = a.proof ? identityName(a.proof) : a.approver;
     return notes ? `${t(who)} (${t(notes)})` : t(who);
   };
+  // Each gate against its own policy: with two gates, "1 approval" alone does not say which gate still waits.
+  for (const g of status.gates ?? []) {
+    const who = g.approvers.length ? ` from ${g.approvers.map(t).join(', ')}` : ' from anyone';
+    lines.push(`  gate ${t(g.gate)} (${t(g.environment)}): ${t(g.state)}, ${g.approvals.length} of ${g.required} approval(s)${who}, identity ${t(g.identity)}`);
+  }
   if (status.approvals.length) lines.push(`  approvals: ${status.approvals.map(decision).join(', ')}`);
   if (status.rejections.length) lines.push(`  rejections: ${status.rejections.map(decision).join(', ')}`);
   if (status.refused.length) {
-    lines.push(`  refused: ${status.refused.map((r) => `${t(r.approver)}${r.mechanism ? ` with ${r.mechanism}` : ''} (${t(r.reason)})`).join('; ')}`);
+    const count = status.refusedCount ?? status.refused.length;
+    const heading = count > status.refused.length ? `refused (${count} in all, the latest ${status.refused.length})` : 'refused';
+    lines.push(`  ${heading}: ${status.refused.map((r) => `${t(r.approver)}${r.mechanism ? ` with ${r.mechanism}` : ''} (${t(r.reason)})`).join('; ')}`);
   }
   if (status.failure) lines.push(`  failure: ${t(status.failure)}`);
   const next = waitingFor(id, status);

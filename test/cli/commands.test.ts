@@ -103,6 +103,7 @@ describe('a promotion from CI to prod, decided on the command line', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`^${id.replace(/[.]/g, '\\.')}: awaiting-approval at approval$`, 'm'));
     expect(status.stdout).toMatch(/^ {2}dev-sync +succeeded {2}commit [0-9a-f]{12}, synced [0-9a-f]{12}$/m);
+    expect(status.stdout).toMatch(/^ {2}gate approval \(prod\): open, 0 of \d approval\(s\) from .+, identity asserted$/m);
     expect(status.stdout).toContain(`waiting for: approval (0 so far): promenade approve '${id}' --by <name>`);
     expect(status.stdout).toContain(`${inject('temporalUiUrl')}/namespaces/default/workflows/${encodeURIComponent(id)}`);
     const parsed = JSON.parse(statusJson.stdout);
