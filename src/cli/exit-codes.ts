@@ -3,7 +3,7 @@
 
 export const EXIT = {
   ok: 0,
-  /** The promotion failed before it changed anything, or an unexpected error. */
+  /** The promotion failed before it changed anything, or failed under `rollback: none` (its commits stay), or an unexpected error. */
   failed: 1,
   /** Bad flags, arguments or configuration: fix the command line or the environment. */
   usage: 2,

@@ -214,6 +214,16 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     }
     // Rollback runs even when the promotion was cancelled after it changed an environment.
     const targets = unverified.targets(pipeline.rollback, stage.environment);
+    // rollback: none is the pipeline's choice to leave its commits for a human: a plain failure that says so, not
+    // "rolled back nothing" (exit 6 would tell CI the environments are back where they were).
+    if (targets.length === 0 && pipeline.rollback === 'none' && patched(ROLLBACK_NONE_FAILS_PATCH)) {
+      setState('failed');
+      const left = unverified
+        .targets('all-promoted-environments', stage.environment)
+        .reverse()
+        .map((u) => `${u.env.name} (${stages.record(u.stage.name).commit?.slice(0, 12) ?? 'no commit'})`);
+      throw promotionFailure(`${stage.name} failed: ${reason}; not rolled back (rollback: none): ${left.join(', ')} keep ${input.image}`, err, status);
+    }
     const context = { pipeline, promotionId, image: input.image, stages, starting: () => setState('rolling-back') };
     const healthy = await CancellationScope.nonCancellable(() => rollBack(targets, context));
     setState(healthy ? 'rolled-back' : 'rollback-failed');
@@ -223,6 +233,9 @@ export async function promotion(rawInput: PromotionInput): Promise<PromotionResu
     else if (plan.some((s) => s.kind === 'approval') && lane.joined) await CancellationScope.nonCancellable(() => lane.release());
   }
 }
+
+/** Runs before it ended rollback: none as rolled-back ("rolled back nothing"); later ones end failed, saying what stays. */
+export const ROLLBACK_NONE_FAILS_PATCH = 'rollback-none-fails';
 
 function validInput(rawInput: PromotionInput): PromotionInput {
   try {

@@ -232,8 +232,8 @@ describe('rollback scopes', () => {
   it.each([
     ['failed-environment', ['revert prod-promote', 'sync prod-promote-rollback'], 'rolled-back'],
     ['all-promoted-environments', ['revert prod-promote', 'sync prod-promote-rollback'], 'rolled-back'],
-    ['none', [], 'rolled-back'],
-  ] as const)('%s: a failed prod soak reverts %j', async (scope, reverts, state) => {
+    ['none', [], 'failed'],
+  ] as const)('%s: a failed prod soak reverts %j and ends %s', async (scope, reverts, state) => {
     const { handle, calls } = await start({ pipeline: pipeline(scope), failAt: 'verify-health' });
     await until(handle, atGate);
     await handle.signal(approveSignal, { approver: 'alice' });
@@ -242,6 +242,9 @@ describe('rollback scopes', () => {
     expect(calls()).toEqual([...happyPath, ...reverts]);
     expect(status?.state).toBe(state);
     expect(status?.stages.find((s) => s.stage === 'prod-promote')?.status).toBe(scope === 'none' ? 'succeeded' : 'rolled-back');
+    // rollback: none says what it left, instead of "rolled back nothing".
+    if (scope === 'none') expect(err.cause?.message).toMatch(/^verify-health failed: .+; not rolled back \(rollback: none\): prod \(prod-commit0\) keep nginx:1\.27$/);
+    else expect(err.cause?.message).toMatch(/; rolled back prod \(revert-prod-/);
     // dev and staging were verified before prod failed: no scope touches them.
     expect(calls().filter((c) => c.startsWith('revert') && !c.includes('prod'))).toEqual([]);
   });
