@@ -243,6 +243,7 @@ describe('rollback scopes', () => {
     expect(status?.state).toBe(state);
     expect(status?.stages.find((s) => s.stage === 'prod-promote')?.status).toBe(scope === 'none' ? 'succeeded' : 'rolled-back');
     // rollback: none says what it left, instead of "rolled back nothing".
+    if (scope === 'none') await recordHistory({ client } as PromotionEnvironment, handle.workflowId, 'rollback-none-failed');
     if (scope === 'none') expect(err.cause?.message).toMatch(/^verify-health failed: .+; not rolled back \(rollback: none\): prod \(prod-commit0\) keep nginx:1\.27$/);
     else expect(err.cause?.message).toMatch(/; rolled back prod \(revert-prod-/);
     // dev and staging were verified before prod failed: no scope touches them.
