@@ -1,36 +1,14 @@
 // Chromium for the Web UI browser test (playwright-core brings no browser): PROMENADE_CHROMIUM, else a
 // Chromium or Chrome on PATH, else the system's package manager when we may use it (root with apt-get),
 // else one line saying how to get one. Nothing is downloaded outside the package manager.
-import { spawn } from 'node:child_process';
 import { findOnPath, isExecutable } from '../src/stack/executables.js';
-import { ToolMissingError, type EnsureOptions } from './ensure-tool.js';
+import { aptInstaller, ToolMissingError, type EnsureOptions, type Installer } from './ensure-tool.js';
 
 export const CHROMIUM_COMMANDS = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
 
 export interface EnsureChromiumOptions extends EnsureOptions {
   /** How to install when nothing is found; undefined when this machine gives us no way (the default decides). */
-  install?: ((log: (line: string) => void) => Promise<void>) | null;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // stdout stays free for the answer: the package manager's chatter goes to stderr.
-    const child = spawn(command, args, { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', process.stderr, process.stderr] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with code ${code}`))));
-  });
-}
-
-/** apt-get as root: the one package manager we use unasked (a Debian/Ubuntu CI machine or container). */
-async function aptInstaller(env: NodeJS.ProcessEnv): Promise<EnsureChromiumOptions['install']> {
-  if (process.getuid?.() !== 0) return null;
-  const aptGet = await findOnPath(['apt-get'], env);
-  if (!aptGet) return null;
-  return async (log) => {
-    log('Installing Chromium with apt-get (once, for the Web UI browser test)...');
-    await run(aptGet, ['update'], env);
-    await run(aptGet, ['install', '-y', '--no-install-recommends', 'chromium'], env);
-  };
+  install?: Installer | null;
 }
 
 export async function ensure(options: EnsureChromiumOptions = {}): Promise<string> {
@@ -43,7 +21,7 @@ export async function ensure(options: EnsureChromiumOptions = {}): Promise<strin
   }
   const found = await findOnPath(CHROMIUM_COMMANDS, env);
   if (found) return found;
-  const install = options.install === undefined ? await aptInstaller(env) : options.install;
+  const install = options.install === undefined ? await aptInstaller(env, ['chromium'], 'for the Web UI browser test') : options.install;
   if (!install) {
     throw new ToolMissingError(
       `Chromium (for the Web UI browser test) is not on PATH and PROMENADE_CHROMIUM is unset: install it (apt-get install chromium, dnf install chromium, brew install --cask chromium) or set PROMENADE_CHROMIUM=/path/to/chromium`,
