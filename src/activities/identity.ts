@@ -50,7 +50,14 @@ export function createIdentityActivities({ identity, client, taskQueue, activity
   return {
     async verifyDecision(input: VerifyDecisionInput): Promise<Verification> {
       const { credential } = input;
-      if (!identity) return refuse('this worker verifies no identities (no identity section in its configuration file)');
+      if (!identity) {
+        // A requester's token usually comes unasked (CI offers one), so say how to stop sending it as well.
+        const remedy =
+          input.purpose === 'request'
+            ? ': trust your CI\'s issuer for requesters there, or stop sending one (drop id-token: write / id_tokens: from the CI job, or --id-token-file)'
+            : '';
+        return refuse(`this worker verifies no identities (no identity section in its configuration file)${remedy}`);
+      }
       if (credential?.kind === 'ssh') {
         if (!ssh) return refuse('this worker has no approvers\' SSH keys (identity.ssh in its configuration file)');
         if (input.purpose !== 'decision') return refuse('a promotion request is verified with an ID token, not an SSH signature');

@@ -123,7 +123,12 @@ describe('verifyDecision', () => {
 
   it('refuses every credential on a worker without identities, and unknown credential kinds', async () => {
     const d = decision();
-    expect(await run({ ...d, credential: { kind: 'oidc', token: 'x' } }, undefined, undefined)).toMatchObject({ verified: false, reason: /verifies no identities/ });
+    expect(await run({ ...d, credential: { kind: 'oidc', token: 'x' } }, undefined, undefined)).toMatchObject({ verified: false, reason: /verifies no identities \(no identity section in its configuration file\)$/ });
+    // A requester's token comes unasked from CI: the refusal says how to stop sending it.
+    expect(await run({ purpose: 'request', promotionId: 'p', runId: 'r', credential: { kind: 'oidc', token: 'x' } }, undefined, undefined)).toMatchObject({
+      verified: false,
+      reason: /verifies no identities .*: trust your CI's issuer for requesters there, or stop sending one \(drop id-token: write/,
+    });
     expect(await run({ ...d, credential: { kind: 'password', secret: 'x' } as never })).toMatchObject({ verified: false, reason: /credential must be/ });
     expect(await run({ ...d, credential: { kind: 'ssh', signature: 'x', signedAt: 'y' } }, undefined, { ...identity, ssh: undefined })).toMatchObject({ verified: false, reason: /no approvers' SSH keys/ });
   });
