@@ -2,7 +2,9 @@
 // once whether the decision counted (the workflow's validator refuses before anything reaches history).
 // With --key/--agent the decision is signed, with --id-token-file (or PROMENADE_ID_TOKEN) it carries an ID token;
 // --print prints the message instead of sending it, for the Web UI's signal form or `temporal workflow signal`.
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decideUpdate, statusQuery, type DecisionRequest } from '../workflows/messages.js';
 import type { ApprovalDecision } from '../workflows/promotion-status.js';
@@ -11,7 +13,7 @@ import { CREDENTIAL_FLAGS, credentialKind, decisionCredential } from './decision
 import { CliError, EXIT } from './exit-codes.js';
 import { parsePromotionId } from './status.js';
 import { terminalText } from './terminal-text.js';
-import { cliTemporalSettings, withTemporal } from './temporal-session.js';
+import { cliTemporalSettings, isTransientTemporalError, withTemporal } from './temporal-session.js';
 
 export async function decideCommand(decision: 'approve' | 'reject', argv: string[]): Promise<number> {
   const usage = `promenade ${decision} <promotion-id> [--by <name>] [--comment <text>] [--key <file> | --agent | --id-token-file <file>] [--print]`;
@@ -53,7 +55,11 @@ export async function decideCommand(decision: 'approve' | 'reject', argv: string
         return EXIT.ok;
       }
       const request: DecisionRequest = { decision, ...message };
-      const outcome = await handle.executeUpdate(decideUpdate, { args: [request] }).catch((err) => {
+      // One update ID for every attempt: the server answers a repeat with the first one's outcome, so a retry
+      // after a shed or aborted request can never count the decision twice.
+      const updateId = randomUUID();
+      const send = () => handle.executeUpdate(decideUpdate, { args: [request], updateId });
+      const outcome = await retryTransient(send).catch((err) => {
         // The validator's reason travels as the cause; the outer message only says the update failed.
         if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${decision} refused: ${terminalText(err.cause?.message ?? err.message)}`, EXIT.refused);
         throw err;
@@ -64,4 +70,16 @@ export async function decideCommand(decision: 'approve' | 'reject', argv: string
     },
     id,
   );
+}
+
+/** A few tries over about 15 s while the server sheds or aborts the request; anything else at once. */
+async function retryTransient<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= tries || !isTransientTemporalError(err)) throw err;
+      await sleep(500 * 2 ** n);
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '.
 import { CliError, EXIT } from './exit-codes.js';
 
 // gRPC status codes (grpc/status.proto); numbers, so we do not import a transitive dependency.
-const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /** Long enough for a remote Temporal Cloud namespace, short enough that CI does not hang on a typo. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -51,7 +51,15 @@ export function temporalCliError(err: unknown, settings: TemporalSettings, promo
     if (/namespace/i.test(message)) return new CliError(`namespace "${settings.namespace}" does not exist on ${where}; set TEMPORAL_NAMESPACE`, EXIT.usage);
     return new CliError(`no promotion "${promotionId ?? '?'}" in ${where}; \`promenade list\` shows the known ones`, EXIT.notFound);
   }
+  // The client's own words ("Workflow Update failed") drop what the server said; keep it.
+  if (grpc?.details && !message.includes(grpc.details)) return new CliError(`${message}: ${grpc.details} (gRPC status ${grpc.code})`, EXIT.failed);
   return err;
+}
+
+/** The server may shed or abort a request it would take a moment later (gRPC ABORTED, RESOURCE_EXHAUSTED, UNAVAILABLE). */
+export function isTransientTemporalError(err: unknown): boolean {
+  const code = grpcError(err)?.code;
+  return code === grpcStatus.ABORTED || code === grpcStatus.RESOURCE_EXHAUSTED || code === grpcStatus.UNAVAILABLE;
 }
 
 /** Connects, runs `fn`, closes; every failure on the way is mapped by temporalCliError. */

@@ -94,7 +94,8 @@ describe('CI examples', () => {
     const id = `promote:myapp:${image}`;
     const running = runCli(args, { ...env.workerEnv, ...variables, GITLAB_USER_LOGIN: 'gitlab-user', GITHUB_ACTOR: '' });
     await env.waitForState(id, ['awaiting-approval']);
-    expect((await runInProcess(['reject', id, '--by', 'alice', '--comment', 'wrong build'], env.workerEnv)).code).toBe(0);
+    const rejected = await runInProcess(['reject', id, '--by', 'alice', '--comment', 'wrong build'], env.workerEnv);
+    expect(rejected.code, rejected.stderr).toBe(0);
     const run = await running;
     expect(run.code).toBe(EXIT.rejected);
     expect(run.stderr.trim()).toBe(`promotion ${id}: rejected`);
