@@ -55,10 +55,9 @@ export async function decideCommand(decision: 'approve' | 'reject', argv: string
         return EXIT.ok;
       }
       const request: DecisionRequest = { decision, ...message };
-      // One update ID for every attempt: the server answers a repeat with the first one's outcome, so a retry
-      // after a shed or aborted request can never count the decision twice.
-      const updateId = randomUUID();
-      const send = () => handle.executeUpdate(decideUpdate, { args: [request], updateId });
+      // A new update ID each attempt: an aborted update stays aborted under its ID. A decision that did land
+      // cannot count twice: a gate counts each person once.
+      const send = () => handle.executeUpdate(decideUpdate, { args: [request], updateId: randomUUID() });
       const outcome = await retryTransient(send).catch((err) => {
         // The validator's reason travels as the cause; the outer message only says the update failed.
         if (err instanceof WorkflowUpdateFailedError) throw new CliError(`${decision} refused: ${terminalText(err.cause?.message ?? err.message)}`, EXIT.refused);

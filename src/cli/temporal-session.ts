@@ -6,7 +6,7 @@ import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '.
 import { CliError, EXIT } from './exit-codes.js';
 
 // gRPC status codes (grpc/status.proto); numbers, so we do not import a transitive dependency.
-const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /** Long enough for a remote Temporal Cloud namespace, short enough that CI does not hang on a typo. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -56,10 +56,16 @@ export function temporalCliError(err: unknown, settings: TemporalSettings, promo
   return err;
 }
 
-/** The server may shed or abort a request it would take a moment later (gRPC ABORTED, RESOURCE_EXHAUSTED, UNAVAILABLE). */
+/**
+ * The server shed or aborted a request it would take a moment later: ABORTED, RESOURCE_EXHAUSTED, UNAVAILABLE,
+ * or an update aborted because the workflow task carrying it failed (FAILED_PRECONDITION, "workflow task
+ * failure"; the server does not retry that one itself, see temporalio/temporal docs/architecture/workflow-update.md).
+ */
 export function isTransientTemporalError(err: unknown): boolean {
-  const code = grpcError(err)?.code;
-  return code === grpcStatus.ABORTED || code === grpcStatus.RESOURCE_EXHAUSTED || code === grpcStatus.UNAVAILABLE;
+  const grpc = grpcError(err);
+  if (!grpc) return false;
+  if (grpc.code === grpcStatus.FAILED_PRECONDITION) return /workflow task failure/i.test(grpc.details);
+  return grpc.code === grpcStatus.ABORTED || grpc.code === grpcStatus.RESOURCE_EXHAUSTED || grpc.code === grpcStatus.UNAVAILABLE;
 }
 
 /** Connects, runs `fn`, closes; every failure on the way is mapped by temporalCliError. */
