@@ -78,6 +78,8 @@ async function retryTransient<T>(attempt: () => Promise<T>, tries = 5): Promise<
       return await attempt();
     } catch (err) {
       if (n >= tries || !isTransientTemporalError(err)) throw err;
+      const said = (err as { cause?: { details?: unknown } }).cause?.details;
+      console.error(`the server did not take the decision (${terminalText(String(said ?? (err as Error).message))}); sending it again`);
       await sleep(500 * 2 ** n);
     }
   }
